@@ -1,0 +1,65 @@
+// seqlift predict: model outputs per sequence as TSV.
+#include "common.hpp"
+#include "seqlift/error.hpp"
+#include "seqlift/log.hpp"
+#include "seqlift/output.hpp"
+#include "seqlift/predict.hpp"
+
+namespace seqlift::app {
+
+Subcommand predict_command() {
+  return {"predict", "Run the model on every sequence and write its outputs as TSV",
+          [](CLI::App& cmd) -> std::function<void()> {
+            struct Options {
+              std::string model, edge = "pad", output = "-";
+              SequenceSourceOptions input;
+              int threads = 0;
+            };
+            auto opt = std::make_shared<Options>();
+            cmd.add_option("-m,--model", opt->model, "Model file (ONNX)")->required();
+            add_sequence_options(cmd, opt->input, opt->edge);
+            cmd.add_option("-o,--output", opt->output, "Output TSV ('-' = stdout)")->capture_default_str();
+            add_threads_option(cmd, opt->threads);
+            return [opt] {
+              finish_sequence_options(opt->input, opt->edge);
+              const int threads = resolve_threads(opt->threads);
+              auto model = load_model(opt->model);
+              for (int v : model->outputs())
+                if (model->values()[v].shape.size() != 1)
+                  throw ModelError(opt->model + ": output '" + model->values()[v].name + "' has shape [N, " +
+                                   shape_string(model->values()[v].shape).substr(1) +
+                                   "; only [N, T] outputs are supported for now");
+              SequenceSource source(opt->input);
+              const std::string src_name = opt->input.fasta.empty() ? opt->input.regions : opt->input.fasta;
+              OutputFile out(opt->output);
+              std::fprintf(out.get(), "name");
+              for (const auto& c : output_columns(*model)) std::fprintf(out.get(), "\t%s", c.c_str());
+              std::fputc('\n', out.get());
+              std::size_t total = 0;
+              std::vector<Region> batch;
+              Region region;
+              auto flush = [&] {
+                auto x = encode_batch(batch, model->input_length(), src_name);
+                auto y = predict_batch(*model, x.data(), int64_t(batch.size()), threads);
+                const int64_t t = model->output_size();
+                for (std::size_t i = 0; i < batch.size(); ++i) {
+                  std::fputs(batch[i].name.c_str(), out.get());
+                  for (int64_t j = 0; j < t; ++j) std::fprintf(out.get(), "\t%.9g", y[i * t + j]);
+                  std::fputc('\n', out.get());
+                }
+                total += batch.size();
+                batch.clear();
+              };
+              while (source.next(region)) {
+                batch.push_back(std::move(region));
+                if (batch.size() == 256) flush();
+              }
+              if (!batch.empty()) flush();
+              out.commit();
+              source.report();
+              log_summary("predict: " + std::to_string(total) + " sequences, " + std::to_string(threads) + " threads");
+            };
+          }};
+}
+
+}  // namespace seqlift::app

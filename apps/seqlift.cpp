@@ -1,0 +1,80 @@
+// seqlift: DeepLIFT contribution scores for genomics sequence models.
+// Thin dispatcher: every subcommand parses its options and calls the library; only this
+// file decides exit codes (0 ok, 1 usage, 2 data/IO).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include "common.hpp"
+#include "seqlift/error.hpp"
+#include "seqlift/log.hpp"
+
+namespace {
+
+std::vector<seqlift::app::Subcommand> subcommands() {
+  return {seqlift::app::extract_command(), seqlift::app::predict_command(), seqlift::app::inspect_command()};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"seqlift " SEQLIFT_VERSION ": DeepLIFT contribution scores for genomics sequence models", "seqlift"};
+  app.set_version_flag("--version", SEQLIFT_VERSION);
+  app.require_subcommand(1);
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet, "Only warnings and errors on stderr");
+  std::function<void()> action;
+  std::vector<std::pair<CLI::App*, std::function<std::function<void()>(CLI::App&)>>> cmds;
+  for (auto& sc : subcommands()) cmds.emplace_back(app.add_subcommand(sc.name, sc.help), sc.setup);
+  std::vector<std::function<void()>> actions;
+  for (auto& [cmd, setup] : cmds) actions.push_back(setup(*cmd));
+  // `seqlift help CMD` prints CMD's usage.
+  std::string help_topic;
+  auto* help = app.add_subcommand("help", "Show help for a subcommand");
+  help->add_option("command", help_topic, "Subcommand");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // prints to stdout, exit 0
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "seqlift: " << e.what() << "\nRun 'seqlift --help' for usage.\n";
+    return 1;
+  }
+  if (quiet) seqlift::set_log_level(seqlift::LogLevel::kWarning);
+  if (help->parsed()) {
+    for (auto& [cmd, setup] : cmds)
+      if (help_topic == cmd->get_name()) {
+        std::cout << cmd->help();
+        return 0;
+      }
+    if (!help_topic.empty()) {
+      std::cerr << "seqlift: no subcommand '" << help_topic << "'\n";
+      return 1;
+    }
+    std::cout << app.help();
+    return 0;
+  }
+  try {
+    for (std::size_t i = 0; i < cmds.size(); ++i)
+      if (cmds[i].first->parsed()) actions[i]();
+  } catch (const seqlift::UsageError& e) {
+    std::cerr << "seqlift: " << e.what() << "\n";
+    return 1;
+  } catch (const seqlift::Error& e) {
+    std::cerr << "seqlift: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "seqlift: error: out of memory\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "seqlift: error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

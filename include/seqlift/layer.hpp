@@ -1,0 +1,104 @@
+// One node kind of the network engine: its forward pass and its DeepLIFT backward rule
+// side by side (each kind lives in its own file under src/engine/layers/).
+//
+// Tensors are float32, batch-major: a value of per-sample shape S (the ONNX shape
+// without its leading batch axis) is stored as [B, prod(S)] contiguous floats.
+// A layer object is immutable after construction; forward() and backward() are
+// const and thread-safe (scratch memory is local to the call).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace seqlift {
+
+using Shape = std::vector<int64_t>;  ///< per-sample shape (no batch axis)
+int64_t numel(const Shape& shape);
+std::string shape_string(const Shape& shape);  ///< "[4, 200]"
+
+/// How a layer's DeepLIFT backward treats its inputs (shown by `inspect`).
+enum class RuleKind {
+  kLinear,       ///< multipliers pass back through the transpose
+  kRescale,      ///< elementwise nonlinearity: Rescale or RevealCancel
+  kMaxPool,      ///< cross-argmax credit, accumulated over overlapping windows
+  kComposite,    ///< a nonlinearity of several inputs decomposed into Rescale steps
+  kNone,         ///< no rule: explaining through it is an error
+};
+
+/// Which DeepLIFT rule to apply at elementwise nonlinearities.
+enum class NonlinearRule { kRescale, kRevealCancel, kGradient };
+
+/// What backward() sees. Rows of activation buffers: row 0 is the actual input X,
+/// row 1 + k is reference k. Multiplier buffers have one row per stream; stream s
+/// pairs X with reference stream_ref[s] (several targets share references).
+struct BackwardContext {
+  NonlinearRule rule = NonlinearRule::kRescale;
+  std::vector<const float*> in_act;  ///< per input: [1 + K, numel(input shape)]
+  const float* out_act = nullptr;    ///< [1 + K, numel(output shape)]
+  const float* out_mult = nullptr;   ///< [S, numel(output shape)]
+  int64_t streams = 0;               ///< S
+  const int* stream_ref = nullptr;   ///< [S], values in 0..K-1
+};
+
+/// Receptive field of one output position in input bases (span and step).
+struct ReceptiveField {
+  int64_t span = 1;
+  int64_t jump = 1;
+  bool global = false;  ///< depends on the whole input
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  const std::string& kind() const { return kind_; }
+  const Shape& output_shape() const { return output_shape_; }
+  const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+
+  /// out[B, numel(output)] = f(inputs[i][B, numel(input i)]).
+  virtual void forward(const std::vector<const float*>& inputs, float* output,
+                       int64_t batch) const = 0;
+
+  virtual RuleKind rule_kind() const = 0;
+  /// ACCUMULATES (+=) input multipliers into in_mult[i][S, numel(input i)].
+  /// Throws ModelError for kinds with no rule.
+  virtual void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const;
+
+  virtual int64_t parameter_count() const { return 0; }
+  /// Forward floating-point operations per sample (multiply-add counts as 2).
+  virtual int64_t flops() const { return numel(output_shape_); }
+  virtual ReceptiveField receptive_field(const std::vector<ReceptiveField>& inputs) const;
+
+ protected:
+  Layer(std::string kind, std::vector<Shape> inputs)
+      : kind_(std::move(kind)), input_shapes_(std::move(inputs)) {}
+  std::string kind_;
+  std::vector<Shape> input_shapes_;
+  Shape output_shape_;
+};
+
+/// A linear map with weights (Conv, Dense): it can also run with only the positive or
+/// only the negative weights, which RevealCancel needs (Shrikumar et al. 2017, 3.5.3).
+class WeightedLinearLayer : public Layer {
+ public:
+  enum class Weights { kAll, kPositive, kNegative };
+  /// out = W' in (no bias) for batch rows; overwrites out.
+  virtual void apply(Weights w, const float* in, float* out, int64_t batch) const = 0;
+  /// in_mult += W'^T out_mult for batch rows.
+  virtual void apply_transpose(Weights w, const float* out_mult, float* in_mult,
+                               int64_t batch) const = 0;
+  RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override;
+
+  /// RevealCancel forward: positive and negative parts of the output difference for each
+  /// reference k: dpos/dneg [K, numel(output)] (Shrikumar et al.: W+ dx+ + W- dx-, ...).
+  void split_deltas(const float* in_act, int64_t refs, float* dpos, float* dneg) const;
+  /// RevealCancel backward: separate multipliers for the positive and negative parts.
+  void backward_split(const BackwardContext& ctx, const float* mult_pos, const float* mult_neg,
+                      float* in_mult) const;
+
+ protected:
+  using Layer::Layer;
+};
+
+}  // namespace seqlift

@@ -1,0 +1,68 @@
+// A loaded network: a DAG of layers in topological order over named values.
+// Input: one-hot DNA [B, 4, L] (a channels-last model gets a transpose node at load).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "seqlift/layer.hpp"
+
+namespace seqlift {
+
+struct Node {
+  std::string name;            ///< ONNX node name (or output name when unnamed)
+  std::string op;              ///< ONNX op type(s) it came from, e.g. "Conv" or "Div+Erf+...=Gelu"
+  std::unique_ptr<Layer> layer;
+  std::vector<int> inputs;     ///< value ids
+  int output = -1;             ///< value id
+};
+
+struct ValueInfo {
+  std::string name;
+  Shape shape;
+  int producer = -1;  ///< node index, -1 for the model input
+};
+
+class Model {
+ public:
+  int input_length() const { return input_length_; }
+  int input_value() const { return input_value_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<ValueInfo>& values() const { return values_; }
+  const std::vector<int>& outputs() const { return outputs_; }
+  /// Total number of output scalars per sample (outputs concatenated in order).
+  int64_t output_size() const;
+  const std::string& source() const { return source_; }
+
+  /// Runs the network on `batch` one-hot inputs x[B, 4, L]; returns the outputs
+  /// concatenated per sample [B, output_size()]. Thread-safe.
+  std::vector<float> predict(const float* x, int64_t batch) const;
+
+  /// Runs the network keeping every value's activations: acts[v] is [B, numel(v)].
+  void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts) const;
+
+  // Building (used by importers).
+  int add_value(const std::string& name, Shape shape, int producer);
+  void add_node(Node node);
+  void set_input(int value, int length) { input_value_ = value; input_length_ = length; }
+  void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+  void set_source(std::string s) { source_ = std::move(s); }
+  /// Removes nodes whose outputs feed no model output.
+  void prune_unused();
+
+ private:
+  std::vector<Node> nodes_;
+  std::vector<ValueInfo> values_;
+  std::vector<int> outputs_;
+  int input_value_ = -1;
+  int input_length_ = 0;
+  std::string source_;
+};
+
+/// Loads a model file (ONNX). Throws ModelError naming the file and node on anything
+/// unsupported or malformed. `input_length` fixes a symbolic length axis (0: the
+/// model must declare a fixed length).
+std::unique_ptr<Model> load_model(const std::string& path, int input_length = 0);
+
+}  // namespace seqlift

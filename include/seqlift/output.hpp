@@ -1,0 +1,27 @@
+// Output files written under a temporary name and renamed on commit(), so a failed run
+// never leaves a half-written file under the final name. "-" means stdout.
+#pragma once
+#include <cstdio>
+#include <string>
+
+namespace seqlift {
+
+class OutputFile {
+ public:
+  explicit OutputFile(std::string path);
+  ~OutputFile();  ///< without commit(): closes and removes the temporary file
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  std::FILE* get() const { return fp_; }
+  /// Flushes, checks every write, closes and renames. Throws IoError on failure.
+  void commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_, tmp_path_;
+  std::FILE* fp_ = nullptr;
+  bool is_stdout_ = false;
+};
+
+}  // namespace seqlift

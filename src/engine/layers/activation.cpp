@@ -1,0 +1,154 @@
+// Elementwise nonlinearities. DeepLIFT: Rescale m = (f(x) - f(r)) / (x - r), with the
+// derivative at the midpoint when |x - r| is tiny; RevealCancel splits the input
+// difference into positive and negative parts (Shrikumar et al. 2017, sec. 3.5.3);
+// the gradient rule (for comparison only) uses f'(x).
+#include <cmath>
+#include <cstring>
+
+#include "engine/layers/layers.hpp"
+#include "seqlift/error.hpp"
+
+namespace seqlift {
+namespace {
+
+enum class Fn { kRelu, kLeakyRelu, kElu, kSigmoid, kTanh, kSoftplus, kGelu, kSilu, kExp, kLog };
+
+struct FnName {
+  const char* name;
+  Fn fn;
+};
+constexpr FnName kFunctions[] = {
+    {"Relu", Fn::kRelu},       {"LeakyRelu", Fn::kLeakyRelu}, {"Elu", Fn::kElu},
+    {"Sigmoid", Fn::kSigmoid}, {"Tanh", Fn::kTanh},           {"Softplus", Fn::kSoftplus},
+    {"Gelu", Fn::kGelu},       {"Silu", Fn::kSilu},           {"Exp", Fn::kExp},
+    {"Log", Fn::kLog}};
+
+constexpr double kRescaleThreshold = 1e-6;
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+
+double sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
+
+class Activation final : public Layer {
+ public:
+  Activation(const std::string& kind, Fn fn, const Shape& shape, float alpha)
+      : Layer(kind, {shape}), fn_(fn), alpha_(alpha) {
+    output_shape_ = shape;
+  }
+
+  double f(double x) const {
+    switch (fn_) {
+      case Fn::kRelu: return x > 0 ? x : 0.0;
+      case Fn::kLeakyRelu: return x > 0 ? x : alpha_ * x;
+      case Fn::kElu: return x > 0 ? x : alpha_ * std::expm1(x);
+      case Fn::kSigmoid: return sigmoid(x);
+      case Fn::kTanh: return std::tanh(x);
+      case Fn::kSoftplus: return x > 20 ? x : std::log1p(std::exp(x));
+      case Fn::kGelu: return 0.5 * x * (1.0 + std::erf(x * kInvSqrt2));
+      case Fn::kSilu: return x * sigmoid(x);
+      case Fn::kExp: return std::exp(x);
+      case Fn::kLog: return std::log(x);
+    }
+    return 0.0;
+  }
+
+  double derivative(double x) const {
+    switch (fn_) {
+      case Fn::kRelu: return x > 0 ? 1.0 : 0.0;
+      case Fn::kLeakyRelu: return x > 0 ? 1.0 : alpha_;
+      case Fn::kElu: return x > 0 ? 1.0 : alpha_ * std::exp(x);
+      case Fn::kSigmoid: { const double s = sigmoid(x); return s * (1 - s); }
+      case Fn::kTanh: { const double t = std::tanh(x); return 1 - t * t; }
+      case Fn::kSoftplus: return sigmoid(x);
+      case Fn::kGelu:
+        return 0.5 * (1.0 + std::erf(x * kInvSqrt2)) + x * std::exp(-0.5 * x * x) * 0.39894228040143267794;
+      case Fn::kSilu: { const double s = sigmoid(x); return s * (1 + x * (1 - s)); }
+      case Fn::kExp: return std::exp(x);
+      case Fn::kLog: return 1.0 / x;
+    }
+    return 0.0;
+  }
+
+  // Multiplier of the difference x - r (Rescale).
+  double rescale(double x, double r) const {
+    const double d = x - r;
+    if (std::fabs(d) < kRescaleThreshold) return derivative(0.5 * (x + r));
+    return (f(x) - f(r)) / d;
+  }
+
+  void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
+    const int64_t n = numel(output_shape_) * batch;
+    const float* x = in[0];
+    if (fn_ == Fn::kRelu) {
+      for (int64_t i = 0; i < n; ++i) out[i] = x[i] > 0 ? x[i] : 0.0f;
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(f(x[i]));
+  }
+
+  RuleKind rule_kind() const override { return RuleKind::kRescale; }
+
+  void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
+    const int64_t n = numel(output_shape_);
+    const float* x = ctx.in_act[0];
+    for (int64_t s = 0; s < ctx.streams; ++s) {
+      const float* r = ctx.in_act[0] + (1 + ctx.stream_ref[s]) * n;
+      const float* m = ctx.out_mult + s * n;
+      float* mi = in_mult[0] + s * n;
+      if (ctx.rule == NonlinearRule::kGradient) {
+        for (int64_t i = 0; i < n; ++i) mi[i] += static_cast<float>(m[i] * derivative(x[i]));
+      } else {
+        for (int64_t i = 0; i < n; ++i) mi[i] += static_cast<float>(m[i] * rescale(x[i], r[i]));
+      }
+    }
+  }
+
+  // RevealCancel multipliers of the positive / negative parts of one input difference.
+  void reveal_cancel(double r, double dpos, double dneg, double& mpos, double& mneg) const {
+    const double ypos = 0.5 * (f(r + dpos) - f(r)) + 0.5 * (f(r + dneg + dpos) - f(r + dneg));
+    const double yneg = 0.5 * (f(r + dneg) - f(r)) + 0.5 * (f(r + dpos + dneg) - f(r + dpos));
+    mpos = std::fabs(dpos) < kRescaleThreshold
+               ? 0.5 * (derivative(r) + derivative(r + dneg))
+               : ypos / dpos;
+    mneg = std::fabs(dneg) < kRescaleThreshold
+               ? 0.5 * (derivative(r) + derivative(r + dpos))
+               : yneg / dneg;
+  }
+
+ private:
+  Fn fn_;
+  double alpha_;
+};
+
+}  // namespace
+
+bool is_activation_kind(const std::string& kind) {
+  for (const auto& f : kFunctions)
+    if (kind == f.name) return true;
+  return false;
+}
+
+std::unique_ptr<Layer> make_activation(const std::string& kind, const Shape& shape, float alpha) {
+  for (const auto& f : kFunctions)
+    if (kind == f.name) return std::make_unique<Activation>(kind, f.fn, shape, alpha);
+  throw ModelError("unknown activation " + kind);
+}
+
+void reveal_cancel_activation(const Layer& layer, const float* ref_in, const float* dpos,
+                              const float* dneg, const float* out_mult, int64_t streams,
+                              const int* stream_ref, float* mult_pos, float* mult_neg) {
+  const auto* act = dynamic_cast<const Activation*>(&layer);
+  if (!act) throw ModelError("RevealCancel needs an elementwise activation, got " + layer.kind());
+  const int64_t n = numel(layer.output_shape());
+  for (int64_t s = 0; s < streams; ++s) {
+    const int64_t k = stream_ref[s];
+    const float* m = out_mult + s * n;
+    for (int64_t i = 0; i < n; ++i) {
+      double mp, mn;
+      act->reveal_cancel(ref_in[k * n + i], dpos[k * n + i], dneg[k * n + i], mp, mn);
+      mult_pos[s * n + i] += static_cast<float>(m[i] * mp);
+      mult_neg[s * n + i] += static_cast<float>(m[i] * mn);
+    }
+  }
+}
+
+}  // namespace seqlift

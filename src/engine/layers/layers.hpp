@@ -1,0 +1,94 @@
+// Factories for every layer kind (one .cpp each under this folder). Internal header:
+// the ONNX importer and the tests build layers through these.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "seqlift/layer.hpp"
+
+namespace seqlift {
+
+// ---- conv.cpp: Conv1d (cross-correlation, ONNX/PyTorch semantics) ----
+struct ConvParams {
+  int64_t in_channels = 0, out_channels = 0, kernel = 1;
+  int64_t stride = 1, dilation = 1, pad_left = 0, pad_right = 0, groups = 1;
+  int64_t length_in = 0;
+  std::vector<float> weight;  ///< [out_channels, in_channels / groups, kernel]
+  std::vector<float> bias;    ///< [out_channels] or empty
+  int64_t length_out() const;
+};
+std::unique_ptr<WeightedLinearLayer> make_conv(const ConvParams& p);
+/// Plain loop kernel the fast one is tested against: out[B, Cout, Lout] (bias added).
+void conv1d_reference(const ConvParams& p, const float* in, float* out, int64_t batch);
+
+// ---- dense.cpp: y = W x + b over the last axis (Gemm, MatMul with constant weights) ----
+struct DenseParams {
+  Shape input;                ///< per-sample; the last axis has in_features elements
+  int64_t in_features = 0, out_features = 0;
+  std::vector<float> weight;  ///< [out_features, in_features]
+  std::vector<float> bias;    ///< [out_features] or empty
+};
+std::unique_ptr<WeightedLinearLayer> make_dense(const DenseParams& p);
+
+// ---- affine.cpp: y = x * scale + shift elementwise with constant arrays ----
+/// scale/shift are empty or numel(shape) long (already broadcast).
+std::unique_ptr<Layer> make_affine(const std::string& kind, const Shape& shape,
+                                   std::vector<float> scale, std::vector<float> shift);
+
+// ---- sum.cpp: y = sum_i coef_i * x_i of dynamic inputs of one shape ----
+std::unique_ptr<Layer> make_sum(const std::string& kind, const Shape& shape,
+                                std::vector<float> coefficients);
+
+// ---- activation.cpp: elementwise nonlinearities (Rescale / RevealCancel) ----
+/// kind: Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus, Gelu, Silu, Exp, Log.
+/// alpha: LeakyRelu slope / Elu alpha.
+std::unique_ptr<Layer> make_activation(const std::string& kind, const Shape& shape,
+                                       float alpha = 0.0f);
+bool is_activation_kind(const std::string& kind);
+/// RevealCancel at an activation: for each stream, the multipliers of the positive
+/// and negative parts of its input difference (Shrikumar et al. 2017, sec. 3.5.3).
+/// ref_in [K, n] = reference input; dpos/dneg [K, n]; out_mult [S, n];
+/// mult_pos/mult_neg [S, n] are accumulated (+=).
+void reveal_cancel_activation(const Layer& activation, const float* ref_in, const float* dpos,
+                              const float* dneg, const float* out_mult, int64_t streams,
+                              const int* stream_ref, float* mult_pos, float* mult_neg);
+
+// ---- maxpool.cpp / avgpool.cpp: 1-D pooling over the last axis of [C, L] ----
+struct PoolParams {
+  int64_t channels = 0, length_in = 0, kernel = 1, stride = 1, pad_left = 0, pad_right = 0;
+  int64_t dilation = 1;
+  bool ceil_mode = false;
+  bool count_include_pad = false;  ///< AveragePool only
+  int64_t length_out() const;
+};
+std::unique_ptr<Layer> make_maxpool(const std::string& kind, const PoolParams& p);
+std::unique_ptr<Layer> make_avgpool(const std::string& kind, const PoolParams& p);
+
+// ---- reduce.cpp: ReduceSum / ReduceMean over axes (linear) ----
+std::unique_ptr<Layer> make_reduce(const std::string& kind, const Shape& input,
+                                   std::vector<int64_t> axes, bool keepdims, bool mean);
+// ---- logsumexp.cpp: ReduceLogSumExp = Log(ReduceSum(Exp(x))), Rescale at each step ----
+std::unique_ptr<Layer> make_logsumexp(const std::string& kind, const Shape& input,
+                                      std::vector<int64_t> axes, bool keepdims);
+
+// ---- softmax.cpp: Softmax / LogSoftmax over one axis (no rule inside a network) ----
+std::unique_ptr<Layer> make_softmax(const std::string& kind, const Shape& shape, int64_t axis,
+                                    bool log);
+
+// ---- index_map.cpp: data movement (Flatten, Reshape, Transpose, Squeeze, Unsqueeze,
+// Slice, Gather, Concat, Pad, Identity, Dropout) ----
+/// Output element j takes input source[j].input at source[j].index, or `fill` when
+/// input < 0. An identity map (one input, same order) is stored as such.
+struct IndexSource {
+  int32_t input;
+  int64_t index;
+};
+std::unique_ptr<Layer> make_index_map(const std::string& kind, std::vector<Shape> inputs,
+                                      Shape output, std::vector<IndexSource> source,
+                                      float fill = 0.0f);
+std::unique_ptr<Layer> make_reshape(const std::string& kind, const Shape& input,
+                                    const Shape& output);
+
+}  // namespace seqlift

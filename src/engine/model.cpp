@@ -1,0 +1,73 @@
+#include "seqlift/model.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "seqlift/error.hpp"
+
+namespace seqlift {
+
+int64_t Model::output_size() const {
+  int64_t n = 0;
+  for (int v : outputs_) n += numel(values_[v].shape);
+  return n;
+}
+
+int Model::add_value(const std::string& name, Shape shape, int producer) {
+  values_.push_back({name, std::move(shape), producer});
+  return static_cast<int>(values_.size()) - 1;
+}
+
+void Model::add_node(Node node) {
+  values_[node.output].producer = static_cast<int>(nodes_.size());
+  nodes_.push_back(std::move(node));
+}
+
+void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts) const {
+  acts.resize(values_.size());
+  const int64_t n_in = numel(values_[input_value_].shape);
+  acts[input_value_].assign(x, x + n_in * batch);
+  std::vector<const float*> ins;
+  for (const Node& node : nodes_) {
+    ins.clear();
+    for (int v : node.inputs) ins.push_back(acts[v].data());
+    auto& out = acts[node.output];
+    out.resize(numel(values_[node.output].shape) * batch);
+    node.layer->forward(ins, out.data(), batch);
+  }
+}
+
+std::vector<float> Model::predict(const float* x, int64_t batch) const {
+  std::vector<std::vector<float>> acts;
+  forward_all(x, batch, acts);
+  const int64_t total = output_size();
+  std::vector<float> out(total * batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t at = 0;
+    for (int v : outputs_) {
+      const int64_t n = numel(values_[v].shape);
+      std::memcpy(out.data() + b * total + at, acts[v].data() + b * n, n * sizeof(float));
+      at += n;
+    }
+  }
+  return out;
+}
+
+void Model::prune_unused() {
+  std::vector<bool> live(values_.size(), false);
+  for (int v : outputs_) live[v] = true;
+  std::vector<bool> keep(nodes_.size(), false);
+  for (int i = static_cast<int>(nodes_.size()) - 1; i >= 0; --i) {
+    if (!live[nodes_[i].output]) continue;
+    keep[i] = true;
+    for (int v : nodes_[i].inputs) live[v] = true;
+  }
+  std::vector<Node> kept;
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (keep[i]) kept.push_back(std::move(nodes_[i]));
+  nodes_ = std::move(kept);
+  for (auto& v : values_) v.producer = -1;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) values_[nodes_[i].output].producer = static_cast<int>(i);
+}
+
+}  // namespace seqlift

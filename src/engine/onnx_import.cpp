@@ -1,0 +1,489 @@
+// ONNX import: protobuf -> Model. Shape arithmetic on constants is folded at load time
+// for the model's fixed input length; composite activations (GELU, SiLU) are fused;
+// BatchNormalization after a Conv is folded into it. Every other op maps to one layer
+// kind through the registry table at the bottom of this file.
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "engine/index_maps.hpp"
+#include "engine/layers/layers.hpp"
+#include "engine/onnx_importer.hpp"
+#include "seqlift/error.hpp"
+#include "seqlift/model.hpp"
+
+namespace seqlift {
+namespace {
+
+
+
+Const apply_map(const Const& c, const Shape& out_dims, const std::vector<IndexSource>& map) {
+  Const r;
+  r.dims = out_dims;
+  r.is_int = c.is_int;
+  r.v.resize(map.size());
+  for (std::size_t i = 0; i < map.size(); ++i) r.v[i] = map[i].input < 0 ? 0.0 : c.v[map[i].index];
+  return r;
+}
+
+}  // namespace
+
+/// Broadcasts `c` (numpy rules) to `target` dims; throws when it cannot.
+std::vector<double> broadcast(const Const& c, const Shape& target, const std::string& where) {
+  if (c.dims.size() > target.size())
+    throw ModelError(where + ": constant of shape " + shape_string(c.dims) + " does not broadcast to " +
+                     shape_string(target));
+  const std::size_t off = target.size() - c.dims.size();
+  std::vector<int64_t> cst(c.dims.size(), 1);
+  for (int64_t a = static_cast<int64_t>(c.dims.size()) - 2; a >= 0; --a) cst[a] = cst[a + 1] * c.dims[a + 1];
+  for (std::size_t a = 0; a < c.dims.size(); ++a)
+    if (c.dims[a] != 1 && c.dims[a] != target[a + off])
+      throw ModelError(where + ": constant of shape " + shape_string(c.dims) + " does not broadcast to " +
+                       shape_string(target));
+  const int64_t n = numel(target);
+  std::vector<double> out(n);
+  std::vector<int64_t> idx(target.size(), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t src = 0;
+    for (std::size_t a = 0; a < c.dims.size(); ++a) src += (c.dims[a] == 1 ? 0 : idx[a + off]) * cst[a];
+    out[i] = c.v[src];
+    for (int64_t a = static_cast<int64_t>(target.size()) - 1; a >= 0; --a) {
+      if (++idx[a] < target[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
+Shape broadcast_dims(const Shape& a, const Shape& b) {
+  Shape out(std::max(a.size(), b.size()), 1);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int64_t da = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
+    const int64_t db = i < out.size() - b.size() ? 1 : b[i - (out.size() - b.size())];
+    if (da != db && da != 1 && db != 1) throw ModelError("shapes do not broadcast");
+    out[i] = std::max(da, db);
+  }
+  return out;
+}
+
+Const read_tensor(const onnx::TensorProto& t, const std::string& where) {
+  if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
+    throw ModelError(where + ": tensor '" + t.name() + "' uses external data, which is not supported");
+  Const c;
+  for (auto d : t.dims()) c.dims.push_back(d);
+  const int64_t n = numel(c.dims);
+  if (n < 0 || n > (int64_t(1) << 31)) throw ModelError(where + ": tensor '" + t.name() + "' has a bad shape");
+  c.v.resize(n);
+  const std::string& raw = t.raw_data();
+  auto need = [&](std::size_t width, int have_typed) {
+    if (t.has_raw_data() ? raw.size() != width * n : have_typed != n)
+      throw ModelError(where + ": tensor '" + t.name() + "' holds " +
+                       std::to_string(t.has_raw_data() ? raw.size() / width : have_typed) + " values, shape " +
+                       shape_string(c.dims) + " needs " + std::to_string(n));
+  };
+  switch (t.data_type()) {
+    case onnx::TensorProto_DataType_FLOAT:
+      need(4, t.float_data_size());
+      for (int64_t i = 0; i < n; ++i) {
+        float f;
+        if (t.has_raw_data()) std::memcpy(&f, raw.data() + 4 * i, 4); else f = t.float_data(i);
+        c.v[i] = f;
+      }
+      break;
+    case onnx::TensorProto_DataType_DOUBLE:
+      need(8, t.double_data_size());
+      for (int64_t i = 0; i < n; ++i) {
+        double f;
+        if (t.has_raw_data()) std::memcpy(&f, raw.data() + 8 * i, 8); else f = t.double_data(i);
+        c.v[i] = f;
+      }
+      break;
+    case onnx::TensorProto_DataType_INT64:
+      c.is_int = true;
+      need(8, t.int64_data_size());
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t f;
+        if (t.has_raw_data()) std::memcpy(&f, raw.data() + 8 * i, 8); else f = t.int64_data(i);
+        c.v[i] = static_cast<double>(f);
+      }
+      break;
+    case onnx::TensorProto_DataType_INT32:
+    case onnx::TensorProto_DataType_BOOL:
+      c.is_int = true;
+      if (t.has_raw_data()) {
+        const std::size_t w = t.data_type() == onnx::TensorProto_DataType_BOOL ? 1 : 4;
+        need(w, 0);
+        for (int64_t i = 0; i < n; ++i) {
+          int32_t f = 0;
+          std::memcpy(&f, raw.data() + w * i, w);
+          c.v[i] = f;
+        }
+      } else {
+        need(4, t.int32_data_size());
+        for (int64_t i = 0; i < n; ++i) c.v[i] = t.int32_data(i);
+      }
+      break;
+    default:
+      throw ModelError(where + ": tensor '" + t.name() + "' has unsupported data type " +
+                       std::to_string(t.data_type()));
+  }
+  return c;
+}
+
+const onnx::AttributeProto* find_attr(const onnx::NodeProto& n, const char* name) {
+  for (const auto& a : n.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+int64_t attr_int(const onnx::NodeProto& n, const char* name, int64_t dflt) {
+  const auto* a = find_attr(n, name);
+  return a ? a->i() : dflt;
+}
+float attr_float(const onnx::NodeProto& n, const char* name, float dflt) {
+  const auto* a = find_attr(n, name);
+  return a ? a->f() : dflt;
+}
+std::string attr_string(const onnx::NodeProto& n, const char* name, const std::string& dflt) {
+  const auto* a = find_attr(n, name);
+  return a ? a->s() : dflt;
+}
+std::vector<int64_t> attr_ints(const onnx::NodeProto& n, const char* name) {
+  const auto* a = find_attr(n, name);
+  std::vector<int64_t> out;
+  if (a) for (auto v : a->ints()) out.push_back(v);
+  return out;
+}
+
+
+void OnnxImporter::load() {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string bytes = buf.str();
+  if (bytes.empty()) throw ModelError(path + ": empty file, not an ONNX model");
+  if (!proto.ParseFromString(bytes) || !proto.has_graph() || proto.graph().node_size() == 0)
+    throw ModelError(path + ": not a valid ONNX model (truncated or corrupt protobuf)");
+  for (const auto& o : proto.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
+}
+
+// GELU exported as Div(x, sqrt2) -> Erf -> Add(1) -> Mul(x, .) -> Mul(0.5) (or with the
+// 0.5 applied to x first) and SiLU as Sigmoid(x) -> Mul(x, .) become one node each.
+void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
+  std::map<std::string, std::vector<std::size_t>> users;
+  std::map<std::string, std::size_t> producer;
+  for (std::size_t i = 0; i < ns.size(); ++i) {
+    for (const auto& in : ns[i].input()) users[in].push_back(i);
+    for (const auto& out : ns[i].output()) producer[out] = i;
+  }
+  for (const auto& o : proto.graph().output()) users[o.name()].push_back(SIZE_MAX);
+  auto only_user = [&](const std::string& v) -> long {
+    auto it = users.find(v);
+    return it != users.end() && it->second.size() == 1 && it->second[0] != SIZE_MAX ? long(it->second[0]) : -1;
+  };
+  auto const_scalar = [&](const std::string& v, double& out) {
+    auto it = consts.find(v);
+    if (it == consts.end() || it->second.v.size() != 1) return false;
+    out = it->second.v[0];
+    return true;
+  };
+  auto other_input = [](const onnx::NodeProto& n, const std::string& v) -> std::string {
+    if (n.input_size() != 2) return "";
+    return n.input(0) == v ? n.input(1) : n.input(1) == v ? n.input(0) : "";
+  };
+  std::vector<bool> drop(ns.size(), false);
+  auto replace = [&](std::vector<std::size_t> parts, const std::string& x, const std::string& op,
+                     const std::string& desc) {
+    const std::size_t last = parts.back();
+    onnx::NodeProto fused;
+    fused.set_op_type(op);
+    fused.set_name(ns[last].name().empty() ? ns[last].output(0) : ns[last].name());
+    fused.add_input(x);
+    fused.add_output(ns[last].output(0));
+    fused.set_doc_string(desc);
+    for (auto p : parts) drop[p] = true;
+    drop[last] = false;
+    ns[last] = fused;
+  };
+  for (std::size_t i = 0; i < ns.size(); ++i) {
+    if (drop[i]) continue;
+    const auto& n = ns[i];
+    if (n.op_type() == "Erf") {
+      auto pit = producer.find(n.input(0));
+      if (pit == producer.end()) continue;
+      const auto& pre = ns[pit->second];
+      double c;
+      if (pre.input_size() != 2 || !const_scalar(pre.input(1), c)) continue;
+      const bool scaled = (pre.op_type() == "Div" && std::fabs(c - std::sqrt(2.0)) < 1e-3) ||
+                          (pre.op_type() == "Mul" && std::fabs(c - std::sqrt(0.5)) < 1e-3);
+      if (!scaled || only_user(pre.output(0)) != long(i)) continue;
+      const std::string x = pre.input(0);
+      long add = only_user(n.output(0));
+      if (add < 0 || ns[add].op_type() != "Add") continue;
+      double one;
+      if (!const_scalar(other_input(ns[add], n.output(0)), one) || std::fabs(one - 1.0) > 1e-6) continue;
+      long m1 = only_user(ns[add].output(0));
+      if (m1 < 0 || ns[m1].op_type() != "Mul") continue;
+      const std::string partner = other_input(ns[m1], ns[add].output(0));
+      double half;
+      if (partner == x) {  // x * (1 + erf) then * 0.5
+        long m2 = only_user(ns[m1].output(0));
+        if (m2 < 0 || ns[m2].op_type() != "Mul" || !const_scalar(other_input(ns[m2], ns[m1].output(0)), half) ||
+            std::fabs(half - 0.5) > 1e-6)
+          continue;
+        replace({pit->second, i, std::size_t(add), std::size_t(m1), std::size_t(m2)}, x, "Gelu",
+                "Div+Erf+Add+Mul+Mul");
+      } else {  // (x * 0.5) * (1 + erf)
+        auto hp = producer.find(partner);
+        if (hp == producer.end() || ns[hp->second].op_type() != "Mul" ||
+            !const_scalar(other_input(ns[hp->second], x), half) || std::fabs(half - 0.5) > 1e-6 ||
+            only_user(partner) != m1)
+          continue;
+        replace({pit->second, i, std::size_t(add), hp->second, std::size_t(m1)}, x, "Gelu",
+                "Div+Erf+Add+Mul+Mul");
+      }
+    } else if (n.op_type() == "Sigmoid") {
+      long m = only_user(n.output(0));
+      if (m < 0 || ns[m].op_type() != "Mul" || other_input(ns[m], n.output(0)) != n.input(0)) continue;
+      replace({i, std::size_t(m)}, n.input(0), "Silu", "Sigmoid+Mul");
+    }
+  }
+  std::vector<onnx::NodeProto> kept;
+  for (std::size_t i = 0; i < ns.size(); ++i)
+    if (!drop[i]) kept.push_back(ns[i]);
+  ns.swap(kept);
+}
+
+// Evaluates nodes whose inputs are all constants (shape arithmetic). True if folded.
+bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
+  const std::string& op = n.op_type();
+  if (op == "Constant") {
+    Const c;
+    if (const auto* a = find_attr(n, "value")) c = read_tensor(a->t(), path);
+    else if (const auto* a = find_attr(n, "value_float")) c = Const{{}, false, {a->f()}};
+    else if (const auto* a = find_attr(n, "value_int")) c = Const{{}, true, {double(a->i())}};
+    else if (const auto* a = find_attr(n, "value_ints")) {
+      c = Const{{a->ints_size()}, true, {}};
+      for (auto v : a->ints()) c.v.push_back(double(v));
+    } else if (const auto* a = find_attr(n, "value_floats")) {
+      c = Const{{a->floats_size()}, false, {}};
+      for (auto v : a->floats()) c.v.push_back(v);
+    } else fail("Constant without a supported value attribute");
+    consts[n.output(0)] = c;
+    return true;
+  }
+  if (op == "Shape") {
+    if (is_const(n.input(0))) fail("Shape of a constant is not supported");
+    const Shape& s = shape_of(0);
+    Const c{{int64_t(s.size() + 1)}, true, {1.0}};  // batch placeholder 1
+    for (auto d : s) c.v.push_back(double(d));
+    int64_t start = attr_int(n, "start", 0), end = attr_int(n, "end", int64_t(c.v.size()));
+    const int64_t r = static_cast<int64_t>(c.v.size());
+    if (start < 0) start += r;
+    if (end < 0) end += r;
+    start = std::clamp<int64_t>(start, 0, r);
+    end = std::clamp<int64_t>(end, start, r);
+    c.v = std::vector<double>(c.v.begin() + start, c.v.begin() + end);
+    c.dims = {end - start};
+    consts[n.output(0)] = c;
+    return true;
+  }
+  for (const auto& in : n.input())
+    if (!is_const(in)) return false;
+  if (n.input_size() == 0) return false;
+  const Const& a = constant(0);
+  Const r;
+  if (op == "Identity" || op == "Cast") {
+    r = a;
+    if (op == "Cast") {
+      const int64_t to = attr_int(n, "to", 1);
+      r.is_int = to == onnx::TensorProto_DataType_INT64 || to == onnx::TensorProto_DataType_INT32 ||
+                 to == onnx::TensorProto_DataType_BOOL;
+      if (r.is_int) for (auto& v : r.v) v = std::trunc(v);
+    }
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+    const Const& b = constant(1);
+    r.dims = broadcast_dims(a.dims, b.dims);
+    r.is_int = a.is_int && b.is_int;
+    auto av = broadcast(a, r.dims, op), bv = broadcast(b, r.dims, op);
+    r.v.resize(av.size());
+    for (std::size_t i = 0; i < av.size(); ++i) {
+      double x = av[i], y = bv[i];
+      r.v[i] = op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : (r.is_int ? std::trunc(x / y) : x / y);
+    }
+  } else if (op == "Unsqueeze" || op == "Squeeze") {
+    std::vector<int64_t> axes = n.input_size() > 1 ? constant(1).ints() : attr_ints(n, "axes");
+    r = a;
+    if (op == "Unsqueeze") {
+      const int64_t out_rank = static_cast<int64_t>(a.dims.size() + axes.size());
+      for (auto& ax : axes) if (ax < 0) ax += out_rank;
+      std::sort(axes.begin(), axes.end());
+      for (auto ax : axes) r.dims.insert(r.dims.begin() + ax, 1);
+    } else {
+      Shape d;
+      for (std::size_t i = 0; i < a.dims.size(); ++i) {
+        bool sq = axes.empty() ? a.dims[i] == 1 : false;
+        for (auto ax : axes) sq = sq || (ax < 0 ? ax + int64_t(a.dims.size()) : ax) == int64_t(i);
+        if (!sq) d.push_back(a.dims[i]);
+      }
+      r.dims = d;
+    }
+  } else if (op == "Concat") {
+    std::vector<Shape> shapes;
+    int64_t axis = attr_int(n, "axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(a.dims.size());
+    Const all;
+    for (int i = 0; i < n.input_size(); ++i) {
+      const Const& c = constant(i);
+      shapes.push_back(c.dims.empty() ? Shape{1} : c.dims);
+      all.v.insert(all.v.end(), c.v.begin(), c.v.end());
+    }
+    Shape out;
+    auto map = concat_map(shapes, axis, out);
+    std::vector<int64_t> base(shapes.size(), 0);
+    for (std::size_t i = 1; i < shapes.size(); ++i) base[i] = base[i - 1] + numel(shapes[i - 1]);
+    r.dims = out;
+    r.is_int = a.is_int;
+    for (auto& m : map) r.v.push_back(all.v[base[m.input] + m.index]);
+  } else if (op == "Gather") {
+    const Const& idx = constant(1);
+    int64_t axis = attr_int(n, "axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(a.dims.size());
+    Shape out;
+    auto map = gather_map(a.dims, axis, idx.ints(), idx.dims, out);
+    r = apply_map(a, out, map);
+  } else if (op == "Slice") {
+    std::vector<int64_t> starts = constant(1).ints(), ends = constant(2).ints(), axes, steps;
+    if (has_input(3)) axes = constant(3).ints(); else for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(i);
+    if (has_input(4)) steps = constant(4).ints();
+    for (auto& ax : axes) if (ax < 0) ax += static_cast<int64_t>(a.dims.size());
+    Shape out;
+    auto map = slice_map(a.dims, axes, starts, ends, steps, out);
+    r = apply_map(a, out, map);
+  } else if (op == "Reshape") {
+    std::vector<int64_t> target = constant(1).ints();
+    int64_t known = 1, infer = -1;
+    for (std::size_t i = 0; i < target.size(); ++i) {
+      if (target[i] == 0) target[i] = a.dims.at(i);
+      if (target[i] == -1) infer = i; else known *= target[i];
+    }
+    if (infer >= 0) target[infer] = numel(a.dims) / std::max<int64_t>(known, 1);
+    r = a;
+    r.dims = target;
+  } else {
+    fail("op on constants is not supported for constant folding");
+  }
+  consts[n.output(0)] = r;
+  return true;
+}
+
+void OnnxImporter::import_graph() {
+  const auto& g = proto.graph();
+  for (const auto& init : g.initializer()) consts[init.name()] = read_tensor(init, path);
+  // The one real input: [N, 4, L] (or channels-last [N, L, 4]).
+  const onnx::ValueInfoProto* input = nullptr;
+  for (const auto& in : g.input()) {
+    if (consts.count(in.name())) continue;
+    if (input) throw ModelError(path + ": the model has more than one input ('" + input->name() + "', '" +
+                                in.name() + "'); seqlift feeds one one-hot sequence tensor");
+    input = &in;
+  }
+  if (!input) throw ModelError(path + ": the model has no input");
+  const auto& dims = input->type().tensor_type().shape().dim();
+  if (dims.size() != 3)
+    throw ModelError(path + ": input '" + input->name() + "' has rank " + std::to_string(dims.size()) +
+                     "; expected [N, 4, L] one-hot DNA");
+  auto dim = [&](int i) -> int64_t { return dims[i].has_dim_value() ? dims[i].dim_value() : -1; };
+  bool channels_last = false;
+  int64_t length;
+  if (dim(1) == 4) {
+    length = dim(2);
+  } else if (dim(2) == 4) {
+    channels_last = true;
+    length = dim(1);
+  } else {
+    throw ModelError(path + ": input '" + input->name() + "' has shape [N, " + std::to_string(dim(1)) + ", " +
+                     std::to_string(dim(2)) + "]: neither axis has 4 channels (A, C, G, T)");
+  }
+  if (length <= 0) length = model.input_length();
+  if (length <= 0)
+    throw ModelError(path + ": input '" + input->name() + "' has a symbolic length; give the sequence length");
+  const int in_id = model.add_value(input->name(), {4, length}, -1);
+  model.set_input(in_id, static_cast<int>(length));
+  dyn[input->name()] = in_id;
+  if (channels_last) {
+    cur_name = "input_to_channels_last";
+    Shape out;
+    auto map = transpose_map({4, length}, {1, 0}, out);
+    onnx::NodeProto fake;
+    fake.set_op_type("Transpose");
+    cur = &fake;
+    emit(make_index_map("Transpose", {{4, length}}, out, std::move(map)), {in_id}, input->name() + ":nlc",
+         "Transpose");
+    dyn[input->name()] = dyn[input->name() + ":nlc"];
+  }
+
+  std::vector<onnx::NodeProto> ns(g.node().begin(), g.node().end());
+  for (const auto& n : ns)  // Constant nodes first: the fusion pass matches their values
+    if (n.op_type() == "Constant") {
+      cur = &n;
+      cur_name = n.name();
+      fold_constant(n);
+    }
+  fuse_patterns(ns);
+  for (const auto& n : ns)
+    for (const auto& in : n.input()) ++consumers[in];
+  for (const auto& o : g.output()) ++consumers[o.name()];
+  for (std::size_t i = 0; i < ns.size(); ++i) {
+    cur = &ns[i];
+    cur_name = ns[i].name().empty() ? ns[i].op_type() + "_" + std::to_string(i) : ns[i].name();
+    if (ns[i].output_size() == 0) fail("node has no output");
+    if (fold_constant(ns[i])) continue;
+    import_node(ns[i]);
+  }
+  cur = nullptr;
+  std::vector<int> outs;
+  for (const auto& o : g.output()) {
+    auto it = dyn.find(o.name());
+    if (it == dyn.end())
+      throw ModelError(path + ": output '" + o.name() + "' does not depend on the input");
+    outs.push_back(it->second);
+  }
+  for (auto& node : nodes) model.add_node(std::move(node));
+  model.set_outputs(outs);
+  model.prune_unused();
+}
+
+void OnnxImporter::import_node(const onnx::NodeProto& n) {
+  const OpHandler* handler = find_op_handler(n.op_type());
+  if (!handler)
+    throw ModelError(path + ": node '" + cur_name + "' (op " + n.op_type() +
+                     ") is not supported; supported ops: " + supported_ops_list());
+  handler->import(*this, n);
+}
+
+std::unique_ptr<Model> load_onnx(const std::string& path, int input_length) {
+  auto model = std::make_unique<Model>();
+  model->set_input(-1, input_length);
+  OnnxImporter imp(path, *model);
+  imp.load();
+  try {
+    imp.import_graph();
+  } catch (const ModelError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ModelError(path + ": node '" + imp.cur_name + "': " + e.what());
+  }
+  model->set_source(path);
+  return model;
+}
+
+}  // namespace seqlift

@@ -1,0 +1,464 @@
+// The registry: one handler per supported ONNX op, turning a node into a layer.
+#include <algorithm>
+#include <cmath>
+
+#include "engine/index_maps.hpp"
+#include "engine/onnx_importer.hpp"
+#include "seqlift/error.hpp"
+
+namespace seqlift {
+namespace {
+
+using Imp = OnnxImporter;
+using NodeP = onnx::NodeProto;
+
+void emit_activation(Imp& imp, const NodeP& n, const std::string& kind, float alpha) {
+  const int v = imp.value(0);
+  std::string op = n.doc_string().empty() ? n.op_type() : n.doc_string();
+  imp.emit(make_activation(kind, imp.shape_of(0), alpha), {v}, n.output(0), op);
+}
+
+void op_relu(Imp& i, const NodeP& n) { emit_activation(i, n, "Relu", 0); }
+void op_sigmoid(Imp& i, const NodeP& n) { emit_activation(i, n, "Sigmoid", 0); }
+void op_tanh(Imp& i, const NodeP& n) { emit_activation(i, n, "Tanh", 0); }
+void op_softplus(Imp& i, const NodeP& n) { emit_activation(i, n, "Softplus", 0); }
+void op_exp(Imp& i, const NodeP& n) { emit_activation(i, n, "Exp", 0); }
+void op_log(Imp& i, const NodeP& n) { emit_activation(i, n, "Log", 0); }
+void op_silu(Imp& i, const NodeP& n) { emit_activation(i, n, "Silu", 0); }
+void op_leaky(Imp& i, const NodeP& n) { emit_activation(i, n, "LeakyRelu", attr_float(n, "alpha", 0.01f)); }
+void op_elu(Imp& i, const NodeP& n) { emit_activation(i, n, "Elu", attr_float(n, "alpha", 1.0f)); }
+void op_gelu(Imp& i, const NodeP& n) {
+  if (attr_string(n, "approximate", "none") != "none") i.fail("only the exact (erf) GELU is supported");
+  emit_activation(i, n, "Gelu", 0);
+}
+void op_erf(Imp& i, const NodeP&) {
+  i.fail("Erf is supported only inside a GELU pattern (Div, Erf, Add, Mul, Mul)");
+}
+
+void op_identity(Imp& i, const NodeP& n) { i.alias(n.output(0), i.value(0)); }
+void op_cast(Imp& i, const NodeP& n) {
+  if (attr_int(n, "to", 1) != onnx::TensorProto_DataType_FLOAT) i.fail("casts a computed tensor to a non-float type");
+  i.alias(n.output(0), i.value(0));
+}
+
+// Resolves a padding attribute set (auto_pad / pads) for a 1-D window op.
+void resolve_pads(Imp& imp, const NodeP& n, int64_t length, int64_t span, int64_t stride, int64_t& left,
+                  int64_t& right) {
+  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
+  left = right = 0;
+  if (auto_pad == "NOTSET") {
+    auto pads = attr_ints(n, "pads");
+    if (pads.size() == 2) { left = pads[0]; right = pads[1]; }
+    else if (!pads.empty()) imp.fail("pads must have 2 values for a 1-D op");
+  } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    const int64_t out = (length + stride - 1) / stride;
+    const int64_t total = std::max<int64_t>(0, (out - 1) * stride + span - length);
+    left = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+    right = total - left;
+  } else if (auto_pad != "VALID") {
+    imp.fail("unknown auto_pad '" + auto_pad + "'");
+  }
+}
+
+int64_t single(Imp& imp, const std::vector<int64_t>& v, const char* what, int64_t dflt) {
+  if (v.empty()) return dflt;
+  if (v.size() != 1) imp.fail(std::string(what) + " must have one value (1-D op)");
+  return v[0];
+}
+
+const Shape& require_cl(Imp& imp) {
+  const Shape& s = imp.shape_of(0);
+  if (s.size() != 2) imp.fail("expects an [N, C, L] input, got [N] + " + shape_string(s));
+  return s;
+}
+
+void op_conv(Imp& imp, const NodeP& n) {
+  const Shape& s = require_cl(imp);
+  const Const& w = imp.constant(1);
+  if (w.dims.size() != 3) imp.fail("only 1-D convolution is supported (weight shape " + shape_string(w.dims) + ")");
+  ConvParams p;
+  p.in_channels = s[0];
+  p.length_in = s[1];
+  p.out_channels = w.dims[0];
+  p.kernel = w.dims[2];
+  p.groups = attr_int(n, "group", 1);
+  p.stride = single(imp, attr_ints(n, "strides"), "strides", 1);
+  p.dilation = single(imp, attr_ints(n, "dilations"), "dilations", 1);
+  if (w.dims[1] * p.groups != p.in_channels)
+    imp.fail("weight expects " + std::to_string(w.dims[1] * p.groups) + " input channels, input has " +
+             std::to_string(p.in_channels));
+  resolve_pads(imp, n, p.length_in, p.dilation * (p.kernel - 1) + 1, p.stride, p.pad_left, p.pad_right);
+  p.weight = w.floats();
+  if (imp.has_input(2)) p.bias = imp.constant(2).floats();
+  const int in = imp.value(0);
+  imp.emit(make_conv(p), {in}, n.output(0));
+  imp.conv_of_value[imp.dyn[n.output(0)]] = {imp.nodes.size() - 1, p};
+}
+
+void op_batchnorm(Imp& imp, const NodeP& n) {
+  const int v = imp.value(0);
+  const Shape& s = imp.shape_of(0);
+  const auto gamma = imp.constant(1).v, beta = imp.constant(2).v, mean = imp.constant(3).v, var = imp.constant(4).v;
+  const double eps = attr_float(n, "epsilon", 1e-5f);
+  const int64_t c = s.at(0);
+  if (static_cast<int64_t>(gamma.size()) != c) imp.fail("parameters do not match " + std::to_string(c) + " channels");
+  std::vector<double> scale(c), shift(c);
+  for (int64_t i = 0; i < c; ++i) {
+    scale[i] = gamma[i] / std::sqrt(var[i] + eps);
+    shift[i] = beta[i] - mean[i] * scale[i];
+  }
+  auto conv = imp.conv_of_value.find(v);
+  if (conv != imp.conv_of_value.end() && imp.consumers[n.input(0)] == 1) {
+    ConvParams p = conv->second.second;  // fold into the conv that feeds only us
+    const int64_t per_out = static_cast<int64_t>(p.weight.size()) / p.out_channels;
+    if (p.bias.empty()) p.bias.assign(p.out_channels, 0.0f);
+    for (int64_t o = 0; o < p.out_channels; ++o) {
+      for (int64_t j = 0; j < per_out; ++j) p.weight[o * per_out + j] = float(p.weight[o * per_out + j] * scale[o]);
+      p.bias[o] = float(p.bias[o] * scale[o] + shift[o]);
+    }
+    Node& node = imp.nodes[conv->second.first];
+    node.layer = make_conv(p);
+    node.op += "+BatchNormalization";
+    imp.alias(n.output(0), v);
+    return;
+  }
+  const int64_t per_channel = numel(s) / c;
+  std::vector<float> sc(numel(s)), sh(numel(s));
+  for (int64_t i = 0; i < numel(s); ++i) {
+    sc[i] = float(scale[i / per_channel]);
+    sh[i] = float(shift[i / per_channel]);
+  }
+  imp.emit(make_affine("BatchNorm", s, sc, sh), {v}, n.output(0));
+}
+
+void op_gemm(Imp& imp, const NodeP& n) {
+  if (attr_int(n, "transA", 0)) imp.fail("transA is not supported");
+  const Shape& s = imp.shape_of(0);
+  if (s.size() != 1) imp.fail("expects a [N, F] input, got [N] + " + shape_string(s));
+  const Const& b = imp.constant(1);
+  if (b.dims.size() != 2) imp.fail("B must be 2-D");
+  const bool tb = attr_int(n, "transB", 0) != 0;
+  const double alpha = attr_float(n, "alpha", 1.0f), beta = attr_float(n, "beta", 1.0f);
+  DenseParams p;
+  p.input = s;
+  p.in_features = tb ? b.dims[1] : b.dims[0];
+  p.out_features = tb ? b.dims[0] : b.dims[1];
+  if (p.in_features != s[0])
+    imp.fail("B has " + std::to_string(p.in_features) + " input features, input has " + std::to_string(s[0]));
+  p.weight.resize(p.in_features * p.out_features);
+  for (int64_t o = 0; o < p.out_features; ++o)
+    for (int64_t f = 0; f < p.in_features; ++f)
+      p.weight[o * p.in_features + f] = float(alpha * (tb ? b.v[o * p.in_features + f] : b.v[f * p.out_features + o]));
+  if (imp.has_input(2)) {
+    auto c = broadcast(imp.constant(2), {p.out_features}, "Gemm C");
+    for (auto v : c) p.bias.push_back(float(beta * v));
+  }
+  const int in = imp.value(0);
+  imp.emit(make_dense(p), {in}, n.output(0));
+}
+
+void op_matmul(Imp& imp, const NodeP& n) {
+  if (imp.is_const(n.input(0))) imp.fail("constant x computed MatMul is not supported");
+  const Shape& s = imp.shape_of(0);
+  const Const& b = imp.constant(1);
+  if (b.dims.size() != 2) imp.fail("the constant operand must be 2-D, got " + shape_string(b.dims));
+  DenseParams p;
+  p.input = s;
+  p.in_features = b.dims[0];
+  p.out_features = b.dims[1];
+  if (s.empty() || s.back() != p.in_features) imp.fail("inner dimensions do not match");
+  p.weight.resize(p.in_features * p.out_features);
+  for (int64_t o = 0; o < p.out_features; ++o)
+    for (int64_t f = 0; f < p.in_features; ++f) p.weight[o * p.in_features + f] = float(b.v[f * p.out_features + o]);
+  const int in = imp.value(0);
+  imp.emit(make_dense(p), {in}, n.output(0));
+}
+
+void op_binary(Imp& imp, const NodeP& n) {
+  const std::string& op = n.op_type();
+  const bool c0 = imp.is_const(n.input(0)), c1 = imp.is_const(n.input(1));
+  if (!c0 && !c1) {
+    if (op != "Add" && op != "Sub")
+      imp.fail(op + " of two computed tensors is not linear; only the fused GELU/SiLU patterns are supported");
+    if (imp.shape_of(0) != imp.shape_of(1))
+      imp.fail("inputs of shapes " + shape_string(imp.shape_of(0)) + " and " + shape_string(imp.shape_of(1)) +
+               " (broadcasting two computed tensors is not supported)");
+    const int a = imp.value(0), b = imp.value(1);
+    imp.emit(make_sum(op, imp.shape_of(0), {1.0f, op == "Sub" ? -1.0f : 1.0f}), {a, b}, n.output(0));
+    return;
+  }
+  const int di = c0 ? 1 : 0;
+  const int v = imp.value(di);
+  const Shape s = imp.shape_of(di);
+  Shape full = s;
+  full.insert(full.begin(), 1);
+  const auto c = broadcast(imp.constant(1 - di), full, op);
+  std::vector<float> scale, shift;
+  if (op == "Add") shift.assign(c.begin(), c.end());
+  else if (op == "Sub" && di == 0) for (double x : c) shift.push_back(float(-x));
+  else if (op == "Sub") { shift.assign(c.begin(), c.end()); scale.assign(c.size(), -1.0f); }
+  else if (op == "Mul") scale.assign(c.begin(), c.end());
+  else if (di == 0) for (double x : c) scale.push_back(float(1.0 / x));
+  else imp.fail("division of a constant by a computed tensor is not supported");
+  imp.emit(make_affine(op, s, scale, shift), {v}, n.output(0));
+}
+
+PoolParams pool_params(Imp& imp, const NodeP& n, bool global) {
+  const Shape& s = require_cl(imp);
+  PoolParams p;
+  p.channels = s[0];
+  p.length_in = s[1];
+  if (global) {
+    p.kernel = s[1];
+    return p;
+  }
+  p.kernel = single(imp, attr_ints(n, "kernel_shape"), "kernel_shape", 0);
+  if (p.kernel <= 0) imp.fail("kernel_shape is required");
+  p.stride = single(imp, attr_ints(n, "strides"), "strides", 1);
+  p.dilation = single(imp, attr_ints(n, "dilations"), "dilations", 1);
+  p.ceil_mode = attr_int(n, "ceil_mode", 0) != 0;
+  p.count_include_pad = attr_int(n, "count_include_pad", 0) != 0;
+  resolve_pads(imp, n, p.length_in, p.dilation * (p.kernel - 1) + 1, p.stride, p.pad_left, p.pad_right);
+  return p;
+}
+
+void op_maxpool(Imp& imp, const NodeP& n) {
+  if (n.output_size() > 1 && !n.output(1).empty()) imp.fail("the Indices output is not supported");
+  const int v = imp.value(0);
+  imp.emit(make_maxpool("MaxPool", pool_params(imp, n, false)), {v}, n.output(0));
+}
+void op_globalmax(Imp& imp, const NodeP& n) {
+  const int v = imp.value(0);
+  imp.emit(make_maxpool("GlobalMaxPool", pool_params(imp, n, true)), {v}, n.output(0));
+}
+void op_avgpool(Imp& imp, const NodeP& n) {
+  const int v = imp.value(0);
+  imp.emit(make_avgpool("AveragePool", pool_params(imp, n, false)), {v}, n.output(0));
+}
+void op_globalavg(Imp& imp, const NodeP& n) {
+  const int v = imp.value(0);
+  imp.emit(make_avgpool("GlobalAveragePool", pool_params(imp, n, true)), {v}, n.output(0));
+}
+
+std::vector<int64_t> reduce_axes(Imp& imp, const NodeP& n) {
+  std::vector<int64_t> axes = imp.has_input(1) ? imp.constant(1).ints() : attr_ints(n, "axes");
+  for (auto& a : axes) a = imp.sample_axis(a, imp.shape_of(0).size());
+  return axes;
+}
+void op_reduce(Imp& imp, const NodeP& n) {
+  const int v = imp.value(0);
+  const bool keep = attr_int(n, "keepdims", 1) != 0;
+  auto axes = reduce_axes(imp, n);
+  if (n.op_type() == "ReduceLogSumExp")
+    imp.emit(make_logsumexp(n.op_type(), imp.shape_of(0), axes, keep), {v}, n.output(0));
+  else
+    imp.emit(make_reduce(n.op_type(), imp.shape_of(0), axes, keep, n.op_type() == "ReduceMean"), {v}, n.output(0));
+}
+
+void op_softmax(Imp& imp, const NodeP& n) {
+  const int v = imp.value(0);
+  const Shape& s = imp.shape_of(0);
+  const int64_t axis = imp.sample_axis(attr_int(n, "axis", imp.opset >= 13 ? -1 : 1), s.size());
+  if (imp.opset < 13 && axis != static_cast<int64_t>(s.size()) - 1)
+    imp.fail("opset < 13 Softmax on a non-final axis is not supported");
+  imp.emit(make_softmax(n.op_type(), s, axis, n.op_type() == "LogSoftmax"), {v}, n.output(0));
+}
+
+void emit_reshape(Imp& imp, const NodeP& n, const Shape& out) {
+  const int v = imp.value(0);
+  imp.emit(make_reshape(n.op_type(), imp.shape_of(0), out), {v}, n.output(0));
+}
+
+void op_flatten(Imp& imp, const NodeP& n) {
+  if (attr_int(n, "axis", 1) != 1) imp.fail("only axis 1 is supported (other axes fold the batch axis)");
+  emit_reshape(imp, n, {numel(imp.shape_of(0))});
+}
+
+void op_reshape(Imp& imp, const NodeP& n) {
+  const Shape& s = imp.shape_of(0);
+  std::vector<int64_t> target = imp.constant(1).ints();
+  if (target.empty() || (target[0] != 0 && target[0] != 1 && target[0] != -1))
+    imp.fail("the target shape must keep the batch axis first (got " + shape_string(target) + ")");
+  const bool batch_inferred = target[0] == -1;
+  Shape out(target.begin() + 1, target.end());
+  int64_t known = 1, infer = -1;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == 0) {
+      if (i >= s.size()) imp.fail("0 in the target shape has no input axis to copy");
+      out[i] = s[i];
+    }
+    if (out[i] == -1) {
+      if (infer >= 0 || batch_inferred) imp.fail("more than one -1 in the target shape");
+      infer = static_cast<int64_t>(i);
+    } else {
+      known *= out[i];
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || numel(s) % known) imp.fail("cannot infer -1 in " + shape_string(target));
+    out[infer] = numel(s) / known;
+  }
+  if (numel(out) != numel(s)) imp.fail("cannot reshape [N] + " + shape_string(s) + " to " + shape_string(target));
+  emit_reshape(imp, n, out);
+}
+
+void op_squeeze_unsqueeze(Imp& imp, const NodeP& n) {
+  const Shape& s = imp.shape_of(0);
+  std::vector<int64_t> axes = imp.has_input(1) ? imp.constant(1).ints() : attr_ints(n, "axes");
+  Shape out = s;
+  if (n.op_type() == "Unsqueeze") {
+    const int64_t full_out = static_cast<int64_t>(s.size() + axes.size()) + 1;
+    for (auto& a : axes) {
+      if (a < 0) a += full_out;
+      if (a <= 0 || a >= full_out) imp.fail("axis " + std::to_string(a) + " is the batch axis or out of range");
+    }
+    std::sort(axes.begin(), axes.end());
+    for (auto a : axes) out.insert(out.begin() + (a - 1), 1);
+  } else {
+    std::vector<bool> drop(s.size(), axes.empty());
+    if (axes.empty()) for (std::size_t i = 0; i < s.size(); ++i) drop[i] = s[i] == 1;
+    for (auto a : axes) drop[imp.sample_axis(a, s.size())] = true;
+    out.clear();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (drop[i] && s[i] != 1) imp.fail("cannot squeeze axis of size " + std::to_string(s[i]));
+      if (!drop[i]) out.push_back(s[i]);
+    }
+  }
+  emit_reshape(imp, n, out);
+}
+
+void op_transpose(Imp& imp, const NodeP& n) {
+  const Shape& s = imp.shape_of(0);
+  std::vector<int64_t> perm = attr_ints(n, "perm");
+  if (perm.empty()) for (int64_t a = s.size(); a >= 0; --a) perm.push_back(a);
+  if (perm.size() != s.size() + 1 || perm[0] != 0) imp.fail("perm must keep the batch axis first");
+  std::vector<int64_t> sp;
+  for (std::size_t i = 1; i < perm.size(); ++i) sp.push_back(perm[i] - 1);
+  Shape out;
+  auto map = transpose_map(s, sp, out);
+  const int v = imp.value(0);
+  imp.emit(make_index_map("Transpose", {s}, out, std::move(map)), {v}, n.output(0));
+}
+
+void op_slice(Imp& imp, const NodeP& n) {
+  const Shape& s = imp.shape_of(0);
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (imp.opset < 10) {
+    starts = attr_ints(n, "starts");
+    ends = attr_ints(n, "ends");
+    axes = attr_ints(n, "axes");
+  } else {
+    starts = imp.constant(1).ints();
+    ends = imp.constant(2).ints();
+    if (imp.has_input(3)) axes = imp.constant(3).ints();
+    if (imp.has_input(4)) steps = imp.constant(4).ints();
+  }
+  if (axes.empty()) for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(int64_t(i));
+  for (auto& a : axes) a = imp.sample_axis(a, s.size());
+  Shape out;
+  auto map = slice_map(s, axes, starts, ends, steps, out);
+  const int v = imp.value(0);
+  imp.emit(make_index_map("Slice", {s}, out, std::move(map)), {v}, n.output(0));
+}
+
+void op_gather(Imp& imp, const NodeP& n) {
+  const Shape& s = imp.shape_of(0);
+  const Const& idx = imp.constant(1);
+  const int64_t axis = imp.sample_axis(attr_int(n, "axis", 0), s.size());
+  Shape out;
+  auto map = gather_map(s, axis, idx.ints(), idx.dims, out);
+  const int v = imp.value(0);
+  imp.emit(make_index_map("Gather", {s}, out, std::move(map)), {v}, n.output(0));
+}
+
+void op_concat(Imp& imp, const NodeP& n) {
+  std::vector<int> ins;
+  std::vector<Shape> shapes;
+  for (int i = 0; i < n.input_size(); ++i) {
+    if (imp.is_const(n.input(i))) imp.fail("concatenating a constant with computed tensors is not supported");
+    ins.push_back(imp.value(i));
+    shapes.push_back(imp.shape_of(i));
+  }
+  const int64_t axis = imp.sample_axis(attr_int(n, "axis", 0), shapes[0].size());
+  Shape out;
+  auto map = concat_map(shapes, axis, out);
+  imp.emit(make_index_map("Concat", shapes, out, std::move(map)), ins, n.output(0));
+}
+
+void op_pad(Imp& imp, const NodeP& n) {
+  if (attr_string(n, "mode", "constant") != "constant") imp.fail("only constant padding is supported");
+  const Shape& s = imp.shape_of(0);
+  std::vector<int64_t> pads = imp.opset >= 11 ? imp.constant(1).ints() : attr_ints(n, "pads");
+  float fill = imp.opset >= 11 ? (imp.has_input(2) ? float(imp.constant(2).v.at(0)) : 0.0f) : attr_float(n, "value", 0);
+  const std::size_t full = s.size() + 1;
+  if (imp.has_input(3)) imp.fail("the axes input is not supported");
+  if (pads.size() != 2 * full) imp.fail("pads has " + std::to_string(pads.size()) + " values, expected " + std::to_string(2 * full));
+  if (pads[0] != 0 || pads[full] != 0) imp.fail("padding the batch axis is not supported");
+  std::vector<int64_t> begin(pads.begin() + 1, pads.begin() + full), end(pads.begin() + full + 1, pads.end());
+  Shape out;
+  auto map = pad_map(s, begin, end, out);
+  const int v = imp.value(0);
+  imp.emit(make_index_map("Pad", {s}, out, std::move(map), fill), {v}, n.output(0));
+}
+
+// Keep sorted by op name (checked at start-up below).
+constexpr OpHandler kHandlers[] = {
+    {"Add", op_binary},
+    {"AveragePool", op_avgpool},
+    {"BatchNormalization", op_batchnorm},
+    {"Cast", op_cast},
+    {"Concat", op_concat},
+    {"Conv", op_conv},
+    {"Div", op_binary},
+    {"Dropout", op_identity},
+    {"Elu", op_elu},
+    {"Erf", op_erf},
+    {"Exp", op_exp},
+    {"Flatten", op_flatten},
+    {"Gather", op_gather},
+    {"Gelu", op_gelu},
+    {"Gemm", op_gemm},
+    {"GlobalAveragePool", op_globalavg},
+    {"GlobalMaxPool", op_globalmax},
+    {"Identity", op_identity},
+    {"LeakyRelu", op_leaky},
+    {"Log", op_log},
+    {"LogSoftmax", op_softmax},
+    {"MatMul", op_matmul},
+    {"MaxPool", op_maxpool},
+    {"Mul", op_binary},
+    {"Pad", op_pad},
+    {"ReduceLogSumExp", op_reduce},
+    {"ReduceMean", op_reduce},
+    {"ReduceSum", op_reduce},
+    {"Relu", op_relu},
+    {"Reshape", op_reshape},
+    {"Sigmoid", op_sigmoid},
+    {"Silu", op_silu},
+    {"Slice", op_slice},
+    {"Softmax", op_softmax},
+    {"Softplus", op_softplus},
+    {"Squeeze", op_squeeze_unsqueeze},
+    {"Sub", op_binary},
+    {"Tanh", op_tanh},
+    {"Transpose", op_transpose},
+    {"Unsqueeze", op_squeeze_unsqueeze},
+};
+constexpr std::size_t kHandlerCount = sizeof(kHandlers) / sizeof(kHandlers[0]);
+static_assert(kHandlerCount == 40, "update the op count when adding a handler");
+
+}  // namespace
+
+const OpHandler* find_op_handler(const std::string& op) {
+  auto it = std::lower_bound(std::begin(kHandlers), std::end(kHandlers), op,
+                             [](const OpHandler& h, const std::string& o) { return h.op < o; });
+  return it != std::end(kHandlers) && op == it->op ? it : nullptr;
+}
+
+std::string supported_ops_list() {
+  std::string s;
+  for (const auto& h : kHandlers) s += (s.empty() ? "" : ", ") + std::string(h.op);
+  return s + " (plus Constant and shape arithmetic: Shape, Gather, Unsqueeze, Concat, Slice on constants)";
+}
+
+}  // namespace seqlift

@@ -1,0 +1,46 @@
+#include "seqlift/predict.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "seqlift/dna.hpp"
+#include "seqlift/error.hpp"
+
+namespace seqlift {
+
+std::vector<float> encode_batch(const std::vector<Region>& regions, int length, const std::string& source) {
+  std::vector<float> x(regions.size() * kAlphabetSize * static_cast<std::size_t>(length));
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    const auto& r = regions[i];
+    if (static_cast<int>(r.sequence.size()) != length)
+      throw InputError(source + ": record '" + r.name + "' has length " + std::to_string(r.sequence.size()) +
+                       " but the model reads " + std::to_string(length) + " bp (use --width " +
+                       std::to_string(length) + " with --regions)");
+    one_hot(r.sequence, x.data() + i * kAlphabetSize * length);
+  }
+  return x;
+}
+
+std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, int threads) {
+  const int64_t out_size = model.output_size(), in_size = kAlphabetSize * int64_t(model.input_length());
+  std::vector<float> y(n * out_size);
+  constexpr int64_t kChunk = 16;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t b0 = c * kChunk, b = std::min(kChunk, n - b0);
+    auto part = model.predict(x + b0 * in_size, b);
+    std::memcpy(y.data() + b0 * out_size, part.data(), part.size() * sizeof(float));
+  }
+  return y;
+}
+
+std::vector<std::string> output_columns(const Model& model) {
+  std::vector<std::string> cols;
+  for (int64_t i = 0; i < model.output_size(); ++i) cols.push_back("y" + std::to_string(i));
+  return cols;
+}
+
+}  // namespace seqlift
