@@ -13,6 +13,8 @@
 #include "seqlift/model.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/predict.hpp"
+#include "onnx_builder.hpp"
+#include "seqlift/dna.hpp"
 #include "test_util.hpp"
 
 namespace seqlift {
@@ -167,6 +169,59 @@ TEST(OnnxErrors, TruncatedModelIsModelError) {
   const std::string bytes = test::slurp(test::test_data("peer/zoo/model.onnx"));
   const auto path = test::write_file("trunc.onnx", bytes.substr(0, bytes.size() / 2));
   EXPECT_THROW(load_model(path), ModelError);
+}
+
+}  // namespace
+}  // namespace seqlift
+
+namespace seqlift {
+namespace {
+
+TEST(OnnxErrors, UnsupportedOpNamesNodeAndListsSupported) {
+  test::OnnxBuilder b(10);
+  auto* n = b.node("LpPool", {"x"}, "y");
+  test::OnnxBuilder::attr(n, "kernel_shape", std::vector<int64_t>{2});
+  b.output("y");
+  const auto path = b.save(test::temp_dir() + "/lppool.onnx");
+  try {
+    load_model(path);
+    FAIL() << "no error";
+  } catch (const ModelError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("lppool.onnx: node 'y_node' (op LpPool) is not supported; supported ops: Add"),
+              std::string::npos)
+        << msg;
+  }
+}
+
+TEST(OnnxErrors, WrongChannelsAndRank) {
+  test::OnnxBuilder b(10, 5);
+  b.node("Relu", {"x"}, "y");
+  b.output("y");
+  try {
+    load_model(b.save(test::temp_dir() + "/ch5.onnx"));
+    FAIL();
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("neither axis has 4 channels"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Onnx, ChannelsLastInputIsTransposed) {
+  // Model reads [N, L, 4]; Transpose to [N, 4, L]; ReduceSum over L -> [N, 4].
+  test::OnnxBuilder b(6, 4, true);
+  auto* t = b.node("Transpose", {"x"}, "t");
+  test::OnnxBuilder::attr(t, "perm", std::vector<int64_t>{0, 2, 1});
+  auto* r = b.node("ReduceSum", {"t", b.init_ints("axes", {2})}, "y");
+  test::OnnxBuilder::attr(r, "keepdims", int64_t(0));
+  b.output("y");
+  auto model = load_model(b.save(test::temp_dir() + "/nlc.onnx"));
+  auto x = one_hot("AACGTT");
+  auto y = model->predict(x.data(), 1);
+  ASSERT_EQ(y.size(), 4u);
+  EXPECT_FLOAT_EQ(y[0], 2);
+  EXPECT_FLOAT_EQ(y[1], 1);
+  EXPECT_FLOAT_EQ(y[2], 1);
+  EXPECT_FLOAT_EQ(y[3], 2);
 }
 
 }  // namespace
