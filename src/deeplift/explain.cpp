@@ -1,0 +1,221 @@
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/layers/layers.hpp"
+#include "seqlift/deeplift.hpp"
+#include "seqlift/dna.hpp"
+#include "seqlift/error.hpp"
+
+namespace seqlift {
+
+Rule parse_rule(const std::string& name) {
+  if (name == "rescale") return Rule::kRescale;
+  if (name == "reveal-cancel" || name == "revealcancel") return Rule::kRevealCancel;
+  if (name == "genomics") return Rule::kGenomics;
+  if (name == "gradient") return Rule::kGradient;
+  throw UsageError("--rule must be rescale, reveal-cancel, genomics or gradient (got '" + name + "')");
+}
+
+const char* rule_string(Rule rule) {
+  switch (rule) {
+    case Rule::kRescale: return "rescale";
+    case Rule::kRevealCancel: return "reveal-cancel";
+    case Rule::kGenomics: return "genomics";
+    case Rule::kGradient: return "gradient";
+  }
+  return "?";
+}
+
+bool delta_within_tolerance(double error, double delta) { return error <= 1e-3 * std::max(1.0, std::fabs(delta)); }
+
+namespace {
+constexpr int kRevealCancel = -1;
+
+bool is_final_activation(const Layer& layer) {
+  return layer.kind() == "Sigmoid" || layer.kind() == "Softmax" || layer.kind() == "LogSoftmax";
+}
+}  // namespace
+
+Explainer::Explainer(const Model& model, ExplainOptions options) : model_(model), options_(std::move(options)) {
+  // Explained values: a model output, or the logits under a final Sigmoid/Softmax.
+  std::vector<std::pair<int, int64_t>> explained, outputs;
+  for (int v : model.outputs()) {
+    int ev = v;
+    const int producer = model.values()[v].producer;
+    if (!options_.explain_activated && producer >= 0 && is_final_activation(*model.nodes()[producer].layer)) {
+      ev = model.nodes()[producer].inputs[0];
+      stripped_ = true;
+    }
+    for (int64_t e = 0; e < numel(model.values()[v].shape); ++e) {
+      explained.push_back({ev, e});
+      outputs.push_back({v, e});
+    }
+  }
+  targets_ = options_.targets;
+  if (targets_.empty())
+    for (std::size_t t = 0; t < explained.size(); ++t) targets_.push_back(static_cast<int64_t>(t));
+  for (auto t : targets_) {
+    if (t < 0 || t >= static_cast<int64_t>(explained.size()))
+      throw UsageError("target " + std::to_string(t) + " is out of range: the model has " +
+                       std::to_string(explained.size()) + " outputs (0.." + std::to_string(explained.size() - 1) + ")");
+    target_at_.push_back(explained[t]);
+    output_at_.push_back(outputs[t]);
+  }
+  // Which rule each elementwise nonlinearity uses.
+  nonlinear_rule_.assign(model.nodes().size(), static_cast<int>(NonlinearRule::kRescale));
+  for (std::size_t i = 0; i < model.nodes().size(); ++i) {
+    const Node& node = model.nodes()[i];
+    if (options_.rule == Rule::kGradient) {
+      nonlinear_rule_[i] = static_cast<int>(NonlinearRule::kGradient);
+      continue;
+    }
+    if (node.layer->rule_kind() != RuleKind::kRescale || options_.rule == Rule::kRescale) continue;
+    const int producer = model.values()[node.inputs[0]].producer;
+    const Layer* prev = producer >= 0 ? model.nodes()[producer].layer.get() : nullptr;
+    const bool after_linear = dynamic_cast<const WeightedLinearLayer*>(prev) != nullptr;
+    const bool after_dense = prev && prev->kind() == "Dense";
+    if ((options_.rule == Rule::kRevealCancel && after_linear) || (options_.rule == Rule::kGenomics && after_dense))
+      nonlinear_rule_[i] = kRevealCancel;
+  }
+  for (const auto& v : model.values()) act_floats_per_row_ += numel(v.shape);
+}
+
+Explainer::~Explainer() = default;
+
+Explanation Explainer::explain(const float* x, const float* refs, int64_t num_refs) const {
+  if (num_refs <= 0) throw UsageError("explain needs at least one reference");
+  const int64_t length = model_.input_length(), n_in = kAlphabetSize * length, T = targets_.size();
+  Explanation out;
+  out.targets = T;
+  out.refs = num_refs;
+  out.length = length;
+  out.delta.assign(T * num_refs, 0.0);
+  out.delta_error.assign(T * num_refs, 0.0);
+  if (options_.keep_multipliers) out.multipliers.assign(T * num_refs * n_in, 0.0f);
+  std::vector<double> hyp_sum(T * n_in, 0.0);
+  const int64_t bytes_per_row = std::max<int64_t>(1, act_floats_per_row_ * 4);
+  const int64_t chunk = std::clamp<int64_t>(options_.memory_budget_bytes / bytes_per_row - 1, 1, num_refs);
+  for (int64_t k0 = 0; k0 < num_refs; k0 += chunk)
+    explain_chunk(x, refs, k0, std::min(chunk, num_refs - k0), out, hyp_sum);
+  out.hypothetical.resize(T * n_in);
+  out.projected.resize(T * n_in);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t i = 0; i < n_in; ++i) {
+      const float h = static_cast<float>(hyp_sum[t * n_in + i] / num_refs);
+      out.hypothetical[t * n_in + i] = h;
+      out.projected[t * n_in + i] = h * x[i];
+    }
+  return out;
+}
+
+void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int64_t kc, Explanation& out,
+                              std::vector<double>& hyp_sum) const {
+  const int64_t length = model_.input_length(), n_in = kAlphabetSize * length;
+  const int64_t T = targets_.size(), S = T * kc;
+  // Forward on [X; R_k0 .. R_k0+kc-1].
+  std::vector<float> batch((1 + kc) * n_in);
+  std::memcpy(batch.data(), x, n_in * sizeof(float));
+  std::memcpy(batch.data() + n_in, refs + k0 * n_in, kc * n_in * sizeof(float));
+  std::vector<std::vector<float>> acts;
+  model_.forward_all(batch.data(), 1 + kc, acts);
+  if (k0 == 0) {
+    out.prediction.resize(T);
+    out.explained.resize(T);
+    for (int64_t t = 0; t < T; ++t) {
+      out.prediction[t] = acts[output_at_[t].first][output_at_[t].second];
+      out.explained[t] = acts[target_at_[t].first][target_at_[t].second];
+    }
+  }
+  // Streams: s = t * kc + k pairs X with reference k of this chunk, for target t.
+  std::vector<int> stream_ref(S);
+  for (int64_t s = 0; s < S; ++s) stream_ref[s] = static_cast<int>(s % kc);
+  const auto& values = model_.values();
+  std::vector<std::vector<float>> mult(values.size()), mult_pos(values.size()), mult_neg(values.size());
+  auto buffer = [&](std::vector<std::vector<float>>& set, int v) -> std::vector<float>& {
+    if (set[v].empty()) set[v].assign(S * numel(values[v].shape), 0.0f);
+    return set[v];
+  };
+  for (int64_t t = 0; t < T; ++t) {
+    const auto [v, e] = target_at_[t];
+    auto& m = buffer(mult, v);
+    for (int64_t k = 0; k < kc; ++k) m[(t * kc + k) * numel(values[v].shape) + e] = 1.0f;
+  }
+  const auto& nodes = model_.nodes();
+  for (int i = static_cast<int>(nodes.size()) - 1; i >= 0; --i) {
+    const Node& node = nodes[i];
+    const int ov = node.output;
+    const bool split = !mult_pos[ov].empty();
+    if (mult[ov].empty() && !split) continue;  // does not reach the targets
+    BackwardContext ctx;
+    ctx.rule = nonlinear_rule_[i] == kRevealCancel ? NonlinearRule::kRescale
+                                                  : static_cast<NonlinearRule>(nonlinear_rule_[i]);
+    for (int v : node.inputs) ctx.in_act.push_back(acts[v].data());
+    ctx.out_act = acts[ov].data();
+    ctx.out_mult = mult[ov].data();
+    ctx.streams = S;
+    ctx.stream_ref = stream_ref.data();
+    if (split) {
+      // RevealCancel downstream: this linear layer takes separate multipliers for the
+      // positive and negative parts; plain multipliers count for both.
+      auto& mp = mult_pos[ov];
+      auto& mn = mult_neg[ov];
+      if (!mult[ov].empty())
+        for (std::size_t j = 0; j < mp.size(); ++j) {
+          mp[j] += mult[ov][j];
+          mn[j] += mult[ov][j];
+        }
+      const auto* linear = dynamic_cast<const WeightedLinearLayer*>(node.layer.get());
+      linear->backward_split(ctx, mp.data(), mn.data(), buffer(mult, node.inputs[0]).data());
+    } else if (nonlinear_rule_[i] == kRevealCancel) {
+      const int in_v = node.inputs[0];
+      const Node& prev = nodes[values[in_v].producer];
+      const auto* linear = dynamic_cast<const WeightedLinearLayer*>(prev.layer.get());
+      const int64_t n = numel(values[in_v].shape);
+      std::vector<float> dpos(kc * n), dneg(kc * n);
+      linear->split_deltas(acts[prev.inputs[0]].data(), kc, dpos.data(), dneg.data());
+      reveal_cancel_activation(*node.layer, acts[in_v].data() + n, dpos.data(), dneg.data(), mult[ov].data(), S,
+                               stream_ref.data(), buffer(mult_pos, in_v).data(), buffer(mult_neg, in_v).data());
+    } else {
+      if (node.layer->rule_kind() == RuleKind::kNone)
+        throw ModelError(model_.source() + ": node '" + node.name + "' (" + node.layer->kind() +
+                         ") has no DeepLIFT rule" +
+                         (is_final_activation(*node.layer) ? "; explain its input (the logits) instead" : ""));
+      std::vector<float*> in_mult;
+      for (int v : node.inputs) in_mult.push_back(buffer(mult, v).data());
+      node.layer->backward(ctx, in_mult);
+    }
+    // Every consumer of this node's output has been processed: free its multipliers.
+    std::vector<float>().swap(mult[ov]);
+    std::vector<float>().swap(mult_pos[ov]);
+    std::vector<float>().swap(mult_neg[ov]);
+  }
+  // Input multipliers -> hypothetical contributions and summation-to-delta per pair.
+  const int in_v = model_.input_value();
+  const std::vector<float> zeros(mult[in_v].empty() ? S * n_in : 0, 0.0f);
+  const float* m_all = mult[in_v].empty() ? zeros.data() : mult[in_v].data();
+  for (int64_t t = 0; t < T; ++t) {
+    const auto [ev, e] = target_at_[t];
+    const int64_t n_ev = numel(values[ev].shape);
+    for (int64_t k = 0; k < kc; ++k) {
+      const int64_t kk = k0 + k, s = t * kc + k;
+      const float* m = m_all + s * n_in;
+      const float* r = refs + kk * n_in;
+      if (options_.keep_multipliers)
+        std::memcpy(out.multipliers.data() + (t * out.refs + kk) * n_in, m, n_in * sizeof(float));
+      double sum = 0.0;
+      for (int64_t i = 0; i < n_in; ++i) sum += (double(x[i]) - r[i]) * m[i];
+      const double delta = double(acts[ev][e]) - acts[ev][(1 + k) * n_ev + e];
+      out.delta[t * out.refs + kk] = delta;
+      out.delta_error[t * out.refs + kk] = std::fabs(sum - delta);
+      double* h = hyp_sum.data() + t * n_in;
+      for (int64_t j = 0; j < length; ++j) {
+        double rm = 0.0;
+        for (int c = 0; c < kAlphabetSize; ++c) rm += double(r[c * length + j]) * m[c * length + j];
+        for (int c = 0; c < kAlphabetSize; ++c) h[c * length + j] += m[c * length + j] - rm;
+      }
+    }
+  }
+}
+
+}  // namespace seqlift
