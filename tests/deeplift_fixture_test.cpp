@@ -67,7 +67,35 @@ TEST_P(PeerDeepLift, HypotheticalMatchesTangermeme) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, PeerDeepLift, ::testing::Values("zoo", "basset", "bpnet"));
+INSTANTIATE_TEST_SUITE_P(Fixtures, PeerDeepLift, ::testing::Values("basset", "bpnet"));
+
+// On zoo the outputs move by only ~1e-3 between sequence and reference, and tangermeme's
+// float32 ratios are off by 1.3e-4 (t0) and 4.5e-4 (t1) of max|hyp| from a float64 run of
+// the same rules (tests/fixtures/zoo_float64_reference.py). The float64 run is the truth
+// we hold seqlift to; tangermeme is checked within its own measured float32 error.
+TEST(PeerDeepLift, ZooMatchesFloat64ReferenceAndTangermemeWithinItsNoise) {
+  const std::string dir = test::test_data("peer/zoo");
+  Fixture f = load_fixture(dir);
+  Explainer ex(*f.model, ExplainOptions{});
+  const int64_t n_in = 4 * f.model->input_length();
+  std::vector<Explanation> es;
+  for (std::size_t i = 0; i < f.x.size(); ++i) es.push_back(ex.explain(f.x[i].data(), f.refs[i].data(), f.k));
+  const double tm_noise[2] = {2e-4, 6e-4};
+  for (int64_t t = 0; t < 2; ++t) {
+    NpyArray truth = read_npy(dir + "/f64_hyp_t" + std::to_string(t) + ".npy");
+    NpyArray tm = read_npy(dir + "/tm_hyp_t" + std::to_string(t) + ".npy");
+    double worst = 0, worst_tm = 0;
+    for (std::size_t i = 0; i < f.x.size(); ++i)
+      for (int64_t j = 0; j < n_in; ++j) {
+        worst = std::max(worst, std::fabs(es[i].hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
+        worst_tm = std::max(worst_tm, std::fabs(es[i].hypothetical[t * n_in + j] - tm.values[i * n_in + j]));
+      }
+    EXPECT_LE(worst, 1e-5 * max_abs(truth)) << "target " << t;
+    EXPECT_LE(worst_tm, tm_noise[t] * max_abs(tm)) << "target " << t;
+    std::printf("[ metric ] zoo target %lld: vs float64 %.3g, vs tangermeme %.3g (relative to max|hyp|)\n",
+                (long long)t, worst / max_abs(truth), worst_tm / max_abs(tm));
+  }
+}
 
 class SummationToDelta : public ::testing::TestWithParam<std::tuple<const char*, Rule>> {};
 
@@ -129,13 +157,24 @@ TEST(PeerDeepLift, ZooOverlapFixesThePeersMaxPool) {
   const std::string dir = test::test_data("peer/zoo_overlap");
   Fixture f = load_fixture(dir);
   Explainer ex(*f.model, ExplainOptions{});
+  const int64_t n_in = 4 * f.model->input_length();
+  std::vector<Explanation> es;
   for (std::size_t i = 0; i < f.x.size(); ++i) {
-    Explanation e = ex.explain(f.x[i].data(), f.refs[i].data(), f.k);
-    for (int64_t t = 0; t < e.targets; ++t)
-      for (int64_t k = 0; k < f.k; ++k) {
-        const double d = std::fabs(e.delta[t * f.k + k]);
-        EXPECT_LE(e.delta_error[t * f.k + k], 1e-3 * std::max(d, 1e-3));  // peers: ~60% of d
-      }
+    es.push_back(ex.explain(f.x[i].data(), f.refs[i].data(), f.k));
+    for (int64_t t = 0; t < es[i].targets; ++t)
+      for (int64_t k = 0; k < f.k; ++k)  // peers: ~60% of |delta|
+        EXPECT_LE(es[i].delta_error[t * f.k + k], 1e-3 * std::max(std::fabs(es[i].delta[t * f.k + k]), 1e-3));
+  }
+  // Against the float64 run of the accumulating rule (tests/fixtures/zoo_float64_reference.py).
+  for (int64_t t = 0; t < 2; ++t) {
+    NpyArray truth = read_npy(dir + "/f64_hyp_t" + std::to_string(t) + ".npy");
+    double worst = 0;
+    for (std::size_t i = 0; i < f.x.size(); ++i)
+      for (int64_t j = 0; j < n_in; ++j)
+        worst = std::max(worst, std::fabs(es[i].hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
+    EXPECT_LE(worst, 1e-5 * max_abs(truth)) << "target " << t;
+    std::printf("[ metric ] zoo_overlap target %lld: vs float64 accumulate rule %.3g\n", (long long)t,
+                worst / max_abs(truth));
   }
 }
 
