@@ -30,5 +30,7 @@ struct Subcommand {
 Subcommand extract_command();
 Subcommand predict_command();
 Subcommand inspect_command();
+Subcommand score_command();
+Subcommand shuffle_command();
 
 }  // namespace seqlift::app

@@ -122,6 +122,12 @@ TEST(Genome, UnwritableDirectoryWithoutIndex) {
   expect_error<IoError>([&] { Genome g(dir + "/g.fa"); }, {"not writable", "samtools faidx"});
 }
 
+TEST(Genome, PlainGzipGenomeCannotBeIndexed) {
+  const auto plain = write_file("gz_genome.fa", ">c\nACGTACGT\n");
+  ASSERT_EQ(std::system(("gzip -c " + plain + " > " + plain + ".gz").c_str()), 0);
+  expect_error<IoError>([&] { Genome g(plain + ".gz"); }, {"gz_genome.fa.gz", "cannot build the FASTA index", "bgzip"});
+}
+
 std::vector<BedRecord> read_bed(const std::string& path) {
   BedReader r(path);
   std::vector<BedRecord> out;

@@ -37,4 +37,8 @@ class SequenceSource {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Number of regions the source would yield (FASTA records, or BED windows that are not
+/// skipped), without fetching sequences.
+int64_t count_regions(const SequenceSourceOptions& options);
+
 }  // namespace seqlift

@@ -65,6 +65,30 @@ bool SequenceSource::next(Region& region) {
   return false;
 }
 
+int64_t count_regions(const SequenceSourceOptions& options) {
+  if (!options.fasta.empty()) {
+    FastaReader reader(options.fasta);
+    FastaRecord rec;
+    int64_t n = 0;
+    while (reader.next(rec)) ++n;
+    return n;
+  }
+  Genome genome(options.genome);
+  BedReader bed(options.regions);
+  BedRecord rec;
+  int64_t n = 0;
+  const auto old = log_level();
+  set_log_level(LogLevel::kError);  // skipped windows are reported by the real pass
+  try {
+    while (bed.next(rec)) n += make_window(rec, genome, options.window, options.regions).has_value();
+  } catch (...) {
+    set_log_level(old);
+    throw;
+  }
+  set_log_level(old);
+  return n;
+}
+
 void SequenceSource::report() const {
   if (impl_->fasta && impl_->fasta->ambiguous_bases() > 0)
     log_warn(impl_->options.fasta + ": " + std::to_string(impl_->fasta->ambiguous_bases()) +

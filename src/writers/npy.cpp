@@ -70,6 +70,24 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
     arr.shape.push_back(std::stoll(item));
   }
   std::size_t width = 0;
+  if (arr.dtype.rfind("<U", 0) == 0) {
+    const std::size_t chars = std::strtoul(arr.dtype.c_str() + 2, nullptr, 10);
+    const int64_t n = arr.size();
+    const std::size_t data_at = pos + header_len;
+    if (chars == 0 || n < 0 || bytes.size() - data_at < static_cast<std::size_t>(n) * chars * 4)
+      throw ParseError(what, 1, "truncated .npy data");
+    for (int64_t i = 0; i < n; ++i) {
+      std::string s;
+      for (std::size_t c = 0; c < chars; ++c) {
+        uint32_t cp;
+        std::memcpy(&cp, bytes.data() + data_at + (i * chars + c) * 4, 4);
+        if (cp == 0) break;
+        s += cp < 256 ? static_cast<char>(cp) : '?';
+      }
+      arr.strings.push_back(s);
+    }
+    return arr;
+  }
   if (arr.dtype == "<f4") width = 4;
   else if (arr.dtype == "<f8" || arr.dtype == "<i8") width = 8;
   else throw ParseError(what, 1, "unsupported dtype '" + arr.dtype + "'");

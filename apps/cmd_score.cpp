@@ -1,0 +1,50 @@
+// seqlift score: DeepLIFT-SHAP contribution scores for every region.
+#include "common.hpp"
+#include "seqlift/log.hpp"
+#include "seqlift/score.hpp"
+
+namespace seqlift::app {
+
+Subcommand score_command() {
+  return {"score", "DeepLIFT contributions of every base against references",
+          [](CLI::App& cmd) -> std::function<void()> {
+            struct Options {
+              ScoreOptions score;
+              std::string edge = "pad", rule = "rescale";
+            };
+            auto opt = std::make_shared<Options>();
+            auto& s = opt->score;
+            s.threads = 0;
+            cmd.add_option("-m,--model", s.model, "Model file (ONNX)")->required();
+            add_sequence_options(cmd, s.input, opt->edge);
+            cmd.add_option("--references", s.references.kind,
+                           "dinuc | dinuc-uniform | gc | gc-genome | flat:A,C,G,T | FASTA with K records per region")
+                ->capture_default_str();
+            cmd.add_option("--n-refs", s.references.count, "References per region (generated kinds)")
+                ->capture_default_str()
+                ->check(CLI::PositiveNumber);
+            cmd.add_option("--seed", s.references.seed, "Seed for generated references")->capture_default_str();
+            cmd.add_option("--exclude", s.references.exclude, "gc-genome: BED of regions the windows must avoid");
+            cmd.add_option("--target", s.targets, "Output index(es) to explain: 0 | 0,2 | all")->capture_default_str();
+            cmd.add_option("--rule", opt->rule, "rescale | reveal-cancel | genomics | gradient")->capture_default_str();
+            cmd.add_flag("--explain-activated", s.explain_activated,
+                         "Explain a final Sigmoid/Softmax output instead of its logits");
+            cmd.add_option("--npz", s.npz, "Output arrays (.npz)");
+            add_threads_option(cmd, s.threads);
+            return [opt] {
+              finish_sequence_options(opt->score.input, opt->edge);
+              opt->score.rule = parse_rule(opt->rule);
+              opt->score.threads = resolve_threads(opt->score.threads);
+              const ScoreSummary sum = run_score(opt->score);
+              char buf[256];
+              std::snprintf(buf, sizeof buf,
+                            "score: %lld regions x %lld references x %lld targets; worst summation-to-delta error %.3g; "
+                            "%lld regions over tolerance",
+                            (long long)sum.regions, (long long)sum.references, (long long)sum.targets,
+                            sum.worst_delta_error, (long long)sum.regions_over_tolerance);
+              log_summary(buf);
+            };
+          }};
+}
+
+}  // namespace seqlift::app

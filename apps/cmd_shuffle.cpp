@@ -1,0 +1,60 @@
+// seqlift shuffle: the references a score run would use, as FASTA (NAME_ref0, NAME_ref1, ...).
+#include "common.hpp"
+#include "seqlift/error.hpp"
+#include "seqlift/fasta.hpp"
+#include "seqlift/log.hpp"
+#include "seqlift/output.hpp"
+#include "seqlift/references.hpp"
+
+namespace seqlift::app {
+
+Subcommand shuffle_command() {
+  return {"shuffle", "Write K references per input sequence as FASTA (K consecutive records each)",
+          [](CLI::App& cmd) -> std::function<void()> {
+            struct Options {
+              SequenceSourceOptions input;
+              ReferenceOptions refs;
+              std::string edge = "pad", output = "-";
+            };
+            auto opt = std::make_shared<Options>();
+            add_sequence_options(cmd, opt->input, opt->edge);
+            cmd.add_option("--kind", opt->refs.kind, "dinuc | dinuc-uniform | gc | gc-genome")->capture_default_str();
+            cmd.add_option("-n,--n", opt->refs.count, "References per sequence")->capture_default_str()->check(CLI::PositiveNumber);
+            cmd.add_option("--seed", opt->refs.seed, "Seed")->capture_default_str();
+            cmd.add_option("--exclude", opt->refs.exclude, "gc-genome: BED of regions to avoid");
+            cmd.add_option("-o,--output", opt->output, "Output FASTA ('-' = stdout)")->capture_default_str();
+            return [opt] {
+              auto& o = *opt;
+              if (o.refs.kind.rfind("flat:", 0) == 0) throw UsageError("--kind flat has no sequences to write");
+              // gc-genome draws windows from --genome; the input is --fasta or --regions in it.
+              SequenceSourceOptions in = o.input;
+              if (o.refs.kind == "gc-genome") {
+                o.refs.genome = o.input.genome;
+                o.refs.scored = o.input.regions;
+                if (o.refs.genome.empty()) throw UsageError("--kind gc-genome needs --genome");
+                if (!in.fasta.empty()) in.genome.clear();
+              }
+              finish_sequence_options(in, o.edge);
+              SequenceSource source(in);
+              std::unique_ptr<ReferenceSource> refs;
+              OutputFile out(o.output);
+              Region region;
+              int64_t n = 0;
+              while (source.next(region)) {
+                if (!refs) {
+                  o.refs.length = static_cast<int64_t>(region.sequence.size());
+                  refs = make_reference_source(o.refs);
+                }
+                const auto seqs = refs->sequences(region);
+                for (std::size_t k = 0; k < seqs.size(); ++k)
+                  write_fasta_record(out.get(), region.name + "_ref" + std::to_string(k), seqs[k]);
+                ++n;
+              }
+              out.commit();
+              source.report();
+              log_summary("shuffle: " + std::to_string(n) + " sequences x " + std::to_string(o.refs.count) + " references");
+            };
+          }};
+}
+
+}  // namespace seqlift::app

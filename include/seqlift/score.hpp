@@ -1,0 +1,39 @@
+// `seqlift score`: DeepLIFT-SHAP contributions for every region of an input, written as
+// arrays. Regions are processed in chunks, in parallel over regions within a chunk.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "seqlift/deeplift.hpp"
+#include "seqlift/references.hpp"
+#include "seqlift/sequences.hpp"
+
+namespace seqlift {
+
+struct ScoreOptions {
+  std::string model;
+  SequenceSourceOptions input;
+  ReferenceOptions references;
+  std::string targets = "0";  ///< "0", "0,2" or "all"
+  Rule rule = Rule::kRescale;
+  bool explain_activated = false;
+  int threads = 1;
+  int64_t chunk = 64;  ///< regions per chunk
+  std::string npz;     ///< output .npz (required for now)
+};
+
+struct ScoreSummary {
+  int64_t regions = 0, references = 0, targets = 0;
+  double worst_delta_error = 0;    ///< max over pairs of |sum(C) - delta|
+  int64_t regions_over_tolerance = 0;
+  std::string reference_description;
+};
+
+/// Parses "0", "0,2" or "all" against a model with `outputs` flattened outputs.
+std::vector<int64_t> parse_targets(const std::string& spec, int64_t outputs);
+
+/// Runs the whole job. Throws UsageError / InputError; writes outputs atomically.
+ScoreSummary run_score(const ScoreOptions& options);
+
+}  // namespace seqlift
