@@ -10,7 +10,7 @@ Subcommand score_command() {
           [](CLI::App& cmd) -> std::function<void()> {
             struct Options {
               ScoreOptions score;
-              std::string edge = "pad", rule = "rescale";
+              std::string edge = "pad", rule = "rescale", shard;
             };
             auto opt = std::make_shared<Options>();
             auto& s = opt->score;
@@ -25,14 +25,25 @@ Subcommand score_command() {
                 ->check(CLI::PositiveNumber);
             cmd.add_option("--seed", s.references.seed, "Seed for generated references")->capture_default_str();
             cmd.add_option("--exclude", s.references.exclude, "gc-genome: BED of regions the windows must avoid");
-            cmd.add_option("--target", s.targets, "Output index(es) to explain: 0 | 0,2 | all")->capture_default_str();
+            cmd.add_option("--target", s.targets,
+                           "Output index(es) to explain: 0 | 0,2 | all | profile:OUTPUT (BPNet profile head)")
+                ->capture_default_str();
             cmd.add_option("--rule", opt->rule, "rescale | reveal-cancel | genomics | gradient")->capture_default_str();
             cmd.add_flag("--explain-activated", s.explain_activated,
                          "Explain a final Sigmoid/Softmax output instead of its logits");
-            cmd.add_option("--npz", s.npz, "Output arrays (.npz)");
+            cmd.add_flag("--revcomp-average", s.revcomp_average,
+                         "Also score the reverse complement and average the strand-aligned contributions");
+            cmd.add_option("--npz", s.npz, "Output arrays (.npz): ohe, hyp, proj, delta, pred, names, coords");
+            cmd.add_option("--bigwig", s.bigwig, "Per-base projected contributions (first target) as bigWig");
+            cmd.add_option("--bedgraph", s.bedgraph, "The same values as bedGraph");
+            cmd.add_option("--modisco", s.modisco, "PREFIX for TF-MoDISco inputs: PREFIX.ohe.npz, PREFIX.hyp.npz");
+            cmd.add_option("--regions-out", s.regions_out, "Per-region TSV (prediction, worst delta error, GC)");
+            cmd.add_option("--shard", opt->shard, "Score every N-th region starting at I (I/N, 0-based)");
+            cmd.add_flag("--progress", s.progress, "Progress lines on stderr even when it is not a terminal");
             add_threads_option(cmd, s.threads);
             return [opt] {
               finish_sequence_options(opt->score.input, opt->edge);
+              if (!opt->shard.empty()) parse_shard(opt->shard, opt->score.input);
               opt->score.rule = parse_rule(opt->rule);
               opt->score.threads = resolve_threads(opt->score.threads);
               const ScoreSummary sum = run_score(opt->score);

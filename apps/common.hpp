@@ -32,5 +32,6 @@ Subcommand predict_command();
 Subcommand inspect_command();
 Subcommand score_command();
 Subcommand shuffle_command();
+Subcommand merge_command();
 
 }  // namespace seqlift::app

@@ -319,3 +319,52 @@ TEST(DeepLiftCases, Case9HypotheticalContributions) {
 
 }  // namespace
 }  // namespace seqlift
+
+namespace seqlift {
+namespace {
+
+// BPNet profile head: target = sum_i w_i (l_i - mean l), w = softmax(l - mean l) of the
+// sequence's own logits held constant; summation-to-delta holds for that linearisation.
+TEST(ProfileTarget, WeightedMeanNormalisedLogits) {
+  test::OnnxBuilder b(12);
+  std::vector<float> w1(3 * 4 * 3), w2(3 * 3);
+  for (std::size_t i = 0; i < w1.size(); ++i) w1[i] = std::sin(0.7f * i);
+  for (std::size_t i = 0; i < w2.size(); ++i) w2[i] = std::cos(1.3f * i);
+  auto* c1 = b.node("Conv", {"x", b.init("w1", {3, 4, 3}, w1), b.init("b1", {3}, {0.1f, 0.0f, -0.1f})}, "c1");
+  test::OnnxBuilder::attr(c1, "pads", std::vector<int64_t>{1, 1});
+  b.node("Relu", {"c1"}, "r1");
+  auto* c2 = b.node("Conv", {"r1", b.init("w2", {1, 3, 3}, w2)}, "c2");
+  test::OnnxBuilder::attr(c2, "pads", std::vector<int64_t>{1, 1});
+  b.node("Flatten", {"c2"}, "profile");
+  b.output("profile");
+  auto model = load_model(b.save(test::temp_dir() + "/profile.onnx"));
+  ExplainOptions o;
+  o.profile_output = "profile";
+  Explainer ex(*model, o);
+  const std::string xs = "ACGTTGCAACGT", rs = "TTGCAACGTACG";
+  std::vector<float> x(48, 0), r(48, 0);
+  for (int j = 0; j < 12; ++j) {
+    x[std::string("ACGT").find(xs[j]) * 12 + j] = 1;
+    r[std::string("ACGT").find(rs[j]) * 12 + j] = 1;
+  }
+  Explanation e = ex.explain(x.data(), r.data(), 1);
+  ASSERT_EQ(e.targets, 1);
+  auto lx = model->predict(x.data(), 1), lr = model->predict(r.data(), 1);
+  double mean = 0, mx = -1e9, z = 0, value = 0, delta = 0;
+  for (float v : lx) mean += v / 12.0, mx = std::max(mx, double(v));
+  for (float v : lx) z += std::exp(v - mx);
+  for (int i = 0; i < 12; ++i) {
+    const double w = std::exp(lx[i] - mx) / z;
+    value += w * (lx[i] - mean);
+    delta += (w - 1.0 / 12) * (double(lx[i]) - lr[i]);
+  }
+  EXPECT_NEAR(e.explained[0], value, 1e-5);
+  EXPECT_NEAR(e.delta[0], delta, 1e-5);
+  EXPECT_LE(e.delta_error[0], 1e-5 * std::max(1.0, std::fabs(delta)));
+  double sum = 0;
+  for (int i = 0; i < 48; ++i) sum += e.projected[i];
+  EXPECT_NEAR(sum, delta, 1e-4);  // one-hot reference: projected sums to the delta
+}
+
+}  // namespace
+}  // namespace seqlift

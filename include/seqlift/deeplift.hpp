@@ -27,6 +27,11 @@ const char* rule_string(Rule rule);
 struct ExplainOptions {
   Rule rule = Rule::kRescale;
   std::vector<int64_t> targets;    ///< indices into the flattened outputs; empty = all
+  /// BPNet/chrombpnet profile target instead of `targets`: the model output of this name
+  /// (or index, as text) is explained as sum_i w_i (l_i - mean l) with
+  /// w = softmax(l - mean l) of the sequence's own logits held constant (stop-gradient),
+  /// i.e. the linear combination sum_i (w_i - 1/n) l_i.
+  std::string profile_output;
   bool explain_activated = false;  ///< explain a final Sigmoid/Softmax's output instead of its logits
   bool keep_multipliers = false;   ///< fill Explanation::multipliers
   /// Upper bound on activation memory per explain() call; references are processed in
@@ -68,6 +73,7 @@ class Explainer {
   std::vector<int64_t> targets_;
   std::vector<std::pair<int, int64_t>> target_at_;  ///< per target: (explained value id, element)
   std::vector<std::pair<int, int64_t>> output_at_;  ///< per target: (model output value id, element)
+  int profile_value_ = -1;                          ///< explained value of a profile target
   std::vector<int> nonlinear_rule_;                 ///< per node: NonlinearRule to apply (-1 = RevealCancel)
   bool stripped_ = false;
   int64_t act_floats_per_row_ = 0;

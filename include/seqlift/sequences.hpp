@@ -13,6 +13,8 @@ struct SequenceSourceOptions {
   std::string genome;   ///< ... or this with `regions`
   std::string regions;  ///< BED / narrowPeak
   WindowOptions window;
+  int64_t shard_index = 0;  ///< keep regions with index % shard_count == shard_index
+  int64_t shard_count = 1;
 };
 
 struct Region {
@@ -37,8 +39,16 @@ class SequenceSource {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Number of regions the source would yield (FASTA records, or BED windows that are not
-/// skipped), without fetching sequences.
-int64_t count_regions(const SequenceSourceOptions& options);
+struct RegionCount {
+  int64_t regions = 0;
+  std::size_t max_name_length = 1;
+  std::size_t max_chrom_length = 1;  ///< chromosome (or record) names
+};
+/// What the source would yield (FASTA records, or BED windows that are not skipped, in
+/// this shard), without fetching sequences.
+RegionCount count_regions(const SequenceSourceOptions& options);
+
+/// Parses "I/N" (0 <= I < N) into options.shard_*; throws UsageError.
+void parse_shard(const std::string& spec, SequenceSourceOptions& options);
 
 }  // namespace seqlift

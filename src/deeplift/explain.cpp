@@ -52,10 +52,25 @@ Explainer::Explainer(const Model& model, ExplainOptions options) : model_(model)
       outputs.push_back({v, e});
     }
   }
-  targets_ = options_.targets;
+  if (!options_.profile_output.empty()) {
+    int found = -1;
+    for (std::size_t o = 0; o < model.outputs().size(); ++o)
+      if (model.values()[model.outputs()[o]].name == options_.profile_output ||
+          std::to_string(o) == options_.profile_output)
+        found = model.outputs()[o];
+    if (found < 0) throw UsageError("profile target: the model has no output '" + options_.profile_output + "'");
+    profile_value_ = found;
+    const int producer = model.values()[found].producer;
+    if (!options_.explain_activated && producer >= 0 && is_final_activation(*model.nodes()[producer].layer))
+      profile_value_ = model.nodes()[producer].inputs[0];
+    targets_ = {0};
+    target_at_ = {{profile_value_, -1}};
+    output_at_ = {{found, -1}};
+  }
+  if (profile_value_ < 0) targets_ = options_.targets;
   if (targets_.empty())
     for (std::size_t t = 0; t < explained.size(); ++t) targets_.push_back(static_cast<int64_t>(t));
-  for (auto t : targets_) {
+  for (auto t : profile_value_ >= 0 ? std::vector<int64_t>{} : targets_) {
     if (t < 0 || t >= static_cast<int64_t>(explained.size()))
       throw UsageError("target " + std::to_string(t) + " is out of range: the model has " +
                        std::to_string(explained.size()) + " outputs (0.." + std::to_string(explained.size() - 1) + ")");
@@ -119,7 +134,24 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
   std::memcpy(batch.data() + n_in, refs + k0 * n_in, kc * n_in * sizeof(float));
   std::vector<std::vector<float>> acts;
   model_.forward_all(batch.data(), 1 + kc, acts);
-  if (k0 == 0) {
+  // Profile target: weights c_i = w_i - 1/n from the sequence's own logits.
+  std::vector<double> profile_weights;
+  if (profile_value_ >= 0) {
+    const int64_t n = numel(model_.values()[profile_value_].shape);
+    const float* l = acts[profile_value_].data();
+    double mean = 0, mx = -1e300, z = 0;
+    for (int64_t i = 0; i < n; ++i) mean += l[i] / double(n);
+    for (int64_t i = 0; i < n; ++i) mx = std::max(mx, double(l[i]));
+    profile_weights.resize(n);
+    for (int64_t i = 0; i < n; ++i) z += std::exp(l[i] - mx);
+    double value = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double w = std::exp(l[i] - mx) / z;
+      value += w * (l[i] - mean);
+      profile_weights[i] = w - 1.0 / double(n);
+    }
+    if (k0 == 0) out.prediction = out.explained = {static_cast<float>(value)};
+  } else if (k0 == 0) {
     out.prediction.resize(T);
     out.explained.resize(T);
     for (int64_t t = 0; t < T; ++t) {
@@ -139,7 +171,11 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
   for (int64_t t = 0; t < T; ++t) {
     const auto [v, e] = target_at_[t];
     auto& m = buffer(mult, v);
-    for (int64_t k = 0; k < kc; ++k) m[(t * kc + k) * numel(values[v].shape) + e] = 1.0f;
+    const int64_t n = numel(values[v].shape);
+    for (int64_t k = 0; k < kc; ++k) {
+      if (e >= 0) m[(t * kc + k) * n + e] = 1.0f;
+      else for (int64_t i = 0; i < n; ++i) m[(t * kc + k) * n + i] = static_cast<float>(profile_weights[i]);
+    }
   }
   const auto& nodes = model_.nodes();
   for (int i = static_cast<int>(nodes.size()) - 1; i >= 0; --i) {
@@ -205,7 +241,12 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
         std::memcpy(out.multipliers.data() + (t * out.refs + kk) * n_in, m, n_in * sizeof(float));
       double sum = 0.0;
       for (int64_t i = 0; i < n_in; ++i) sum += (double(x[i]) - r[i]) * m[i];
-      const double delta = double(acts[ev][e]) - acts[ev][(1 + k) * n_ev + e];
+      double delta = 0;
+      if (e >= 0) {
+        delta = double(acts[ev][e]) - acts[ev][(1 + k) * n_ev + e];
+      } else {
+        for (int64_t i = 0; i < n_ev; ++i) delta += profile_weights[i] * (double(acts[ev][i]) - acts[ev][(1 + k) * n_ev + i]);
+      }
       out.delta[t * out.refs + kk] = delta;
       out.delta_error[t * out.refs + kk] = std::fabs(sum - delta);
       double* h = hyp_sum.data() + t * n_in;

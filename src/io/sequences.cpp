@@ -1,5 +1,8 @@
 #include "seqlift/sequences.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "seqlift/error.hpp"
 #include "seqlift/fasta.hpp"
 #include "seqlift/genome.hpp"
@@ -35,23 +38,32 @@ SequenceSource::~SequenceSource() = default;
 
 const Genome* SequenceSource::genome() const { return impl_->genome.get(); }
 
+static bool in_shard(const SequenceSourceOptions& o, std::size_t index) {
+  return static_cast<int64_t>(index % static_cast<std::size_t>(o.shard_count)) == o.shard_index;
+}
+
 bool SequenceSource::next(Region& region) {
   if (impl_->fasta) {
     FastaRecord rec;
-    if (!impl_->fasta->next(rec)) {
-      if (impl_->count == 0)
-        throw ParseError(impl_->options.fasta, 1, "no FASTA records (empty file?)");
-      return false;
+    for (;;) {
+      if (!impl_->fasta->next(rec)) {
+        if (impl_->count == 0)
+          throw ParseError(impl_->options.fasta, 1, "no FASTA records (empty file?)");
+        return false;
+      }
+      const std::size_t index = impl_->count++;
+      if (!in_shard(impl_->options, index)) continue;
+      region.name = std::move(rec.name);
+      region.sequence = std::move(rec.sequence);
+      region.window.reset();
+      region.index = index;
+      return true;
     }
-    region.name = std::move(rec.name);
-    region.sequence = std::move(rec.sequence);
-    region.window.reset();
-    region.index = impl_->count++;
-    return true;
   }
   BedRecord rec;
   while (impl_->bed->next(rec)) {
     const std::size_t index = impl_->count++;
+    if (!in_shard(impl_->options, index)) continue;
     auto window = make_window(rec, *impl_->genome, impl_->options.window, impl_->options.regions);
     if (!window) continue;
     region.name = window->name;
@@ -65,28 +77,50 @@ bool SequenceSource::next(Region& region) {
   return false;
 }
 
-int64_t count_regions(const SequenceSourceOptions& options) {
+RegionCount count_regions(const SequenceSourceOptions& options) {
+  RegionCount c;
+  auto note = [&](const std::string& name, const std::string& chrom) {
+    ++c.regions;
+    c.max_name_length = std::max(c.max_name_length, name.size());
+    c.max_chrom_length = std::max(c.max_chrom_length, chrom.size());
+  };
+  int64_t index = 0;
   if (!options.fasta.empty()) {
     FastaReader reader(options.fasta);
     FastaRecord rec;
-    int64_t n = 0;
-    while (reader.next(rec)) ++n;
-    return n;
+    while (reader.next(rec))
+      if (in_shard(options, index++)) note(rec.name, rec.name);
+    return c;
   }
   Genome genome(options.genome);
   BedReader bed(options.regions);
   BedRecord rec;
-  int64_t n = 0;
   const auto old = log_level();
   set_log_level(LogLevel::kError);  // skipped windows are reported by the real pass
   try {
-    while (bed.next(rec)) n += make_window(rec, genome, options.window, options.regions).has_value();
+    while (bed.next(rec)) {
+      if (!in_shard(options, index++)) continue;
+      auto w = make_window(rec, genome, options.window, options.regions);
+      if (w) note(w->name, w->chrom);
+    }
   } catch (...) {
     set_log_level(old);
     throw;
   }
   set_log_level(old);
-  return n;
+  return c;
+}
+
+void parse_shard(const std::string& spec, SequenceSourceOptions& o) {
+  const auto slash = spec.find('/');
+  char* end1 = nullptr;
+  char* end2 = nullptr;
+  const long i = slash == std::string::npos ? -1 : std::strtol(spec.c_str(), &end1, 10);
+  const long n = slash == std::string::npos ? 0 : std::strtol(spec.c_str() + slash + 1, &end2, 10);
+  if (slash == std::string::npos || end1 != spec.c_str() + slash || *end2 || n < 1 || i < 0 || i >= n)
+    throw UsageError("--shard must be I/N with 0 <= I < N (got '" + spec + "')");
+  o.shard_index = i;
+  o.shard_count = n;
 }
 
 void SequenceSource::report() const {

@@ -11,6 +11,8 @@
 #include "seqlift/log.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/predict.hpp"
+#include "pipeline/progress.hpp"
+#include "pipeline/sinks.hpp"
 
 namespace seqlift {
 
@@ -38,18 +40,19 @@ namespace {
 
 bool is_file(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
 
-std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int length) {
+std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int length, int64_t regions) {
   const std::string& kind = o.references.kind;
   const bool builtin = kind == "dinuc" || kind == "dinuc-uniform" || kind == "gc" || kind == "gc-genome" ||
                        kind.rfind("flat:", 0) == 0;
   if (!builtin && (is_file(kind) || kind.find('.') != std::string::npos)) {
     if (!is_file(kind)) throw IoError(kind + ": no such references file");
-    const int64_t inputs = count_regions(o.input), records = count_fasta_records(kind);
-    if (records < inputs || records % inputs != 0)
-      throw InputError(kind + ": " + std::to_string(records) + " reference records for " + std::to_string(inputs) +
+    if (o.input.shard_count > 1) throw UsageError("--references FILE cannot be combined with --shard");
+    const int64_t records = count_fasta_records(kind);
+    if (records < regions || records % regions != 0)
+      throw InputError(kind + ": " + std::to_string(records) + " reference records for " + std::to_string(regions) +
                        " input regions; expected K consecutive records per region (a multiple of " +
-                       std::to_string(inputs) + ")");
-    return make_fasta_references(kind, records / inputs);
+                       std::to_string(regions) + ")");
+    return make_fasta_references(kind, records / regions);
   }
   ReferenceOptions r = o.references;
   if (kind == "gc-genome") {
@@ -60,43 +63,99 @@ std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int leng
   return make_reference_source(r);
 }
 
+void reverse_complement_rows(float* data, int64_t rows, int64_t length) {
+  std::vector<float> tmp(4 * length);
+  for (int64_t r = 0; r < rows; ++r) {
+    reverse_complement_4xl(data + r * 4 * length, length, tmp.data());
+    std::copy(tmp.begin(), tmp.end(), data + r * 4 * length);
+  }
+}
+
 // Per-region results kept until the chunk is written, in + strand orientation.
 struct RegionResult {
   Explanation e;
   std::vector<float> ohe;
 };
 
+RegionResult score_region(const Explainer& explainer, const float* x, const float* refs, int64_t K, int64_t length,
+                          bool minus_strand, bool revcomp_average) {
+  const int64_t n_in = 4 * length;
+  RegionResult res;
+  res.e = explainer.explain(x, refs, K);
+  if (revcomp_average) {
+    // Score the other strand too and average the contributions aligned to this strand.
+    std::vector<float> xr(x, x + n_in), rr(refs, refs + K * n_in);
+    reverse_complement_rows(xr.data(), 1, length);
+    reverse_complement_rows(rr.data(), K, length);
+    Explanation other = explainer.explain(xr.data(), rr.data(), K);
+    reverse_complement_rows(other.hypothetical.data(), res.e.targets, length);
+    for (std::size_t i = 0; i < res.e.hypothetical.size(); ++i)
+      res.e.hypothetical[i] = 0.5f * (res.e.hypothetical[i] + other.hypothetical[i]);
+    for (int64_t t = 0; t < res.e.targets; ++t)
+      for (int64_t i = 0; i < n_in; ++i) res.e.projected[t * n_in + i] = res.e.hypothetical[t * n_in + i] * x[i];
+    for (std::size_t i = 0; i < res.e.delta_error.size(); ++i)
+      res.e.delta_error[i] = std::max(res.e.delta_error[i], other.delta_error[i]);
+  }
+  res.ohe.assign(x, x + n_in);
+  if (minus_strand) {  // back to + orientation
+    reverse_complement_rows(res.ohe.data(), 1, length);
+    reverse_complement_rows(res.e.hypothetical.data(), res.e.targets, length);
+    reverse_complement_rows(res.e.projected.data(), res.e.targets, length);
+  }
+  return res;
+}
+
 }  // namespace
 
 ScoreSummary run_score(const ScoreOptions& o) {
-  if (o.npz.empty()) throw UsageError("score needs an output: --npz FILE");
+  if (o.npz.empty() && o.bigwig.empty() && o.bedgraph.empty() && o.modisco.empty() && o.regions_out.empty())
+    throw UsageError("score needs at least one output: --npz, --bigwig, --bedgraph, --modisco or --regions-out");
+  if ((!o.bigwig.empty() || !o.bedgraph.empty()) && o.input.genome.empty())
+    throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
   auto model = load_model(o.model);
-  for (int v : model->outputs())
-    if (model->values()[v].shape.size() != 1)
-      throw ModelError(o.model + ": output '" + model->values()[v].name + "' has per-sequence shape " +
-                       shape_string(model->values()[v].shape) + "; only [N, T] outputs are supported for now");
   ExplainOptions eo;
   eo.rule = o.rule;
-  eo.targets = parse_targets(o.targets, model->output_size());
+  if (o.targets.rfind("profile:", 0) == 0) {
+    eo.profile_output = o.targets.substr(8);
+  } else {
+    eo.targets = parse_targets(o.targets, model->output_size());
+  }
   eo.explain_activated = o.explain_activated;
   Explainer explainer(*model, eo);
   const int length = model->input_length();
-  auto refs = open_references(o, length);
-  const int64_t K = refs->count(), T = eo.targets.size(), n_in = kAlphabetSize * int64_t(length);
+  const RegionCount counted = count_regions(o.input);
+  if (counted.regions == 0) throw InputError("no regions to score (empty input or shard)");
+  auto refs = open_references(o, length, counted.regions);
+  const int64_t K = refs->count(), T = explainer.targets().size(), n_in = kAlphabetSize * int64_t(length);
   if (o.rule == Rule::kGradient)
     log_warn("--rule gradient is gradient x (X - R): it does NOT satisfy summation-to-delta");
-  log_info("score: " + std::string(rule_string(o.rule)) + " rule, " + std::to_string(T) + " target(s)" +
+  log_info("score: " + std::to_string(counted.regions) + " regions, " + std::string(rule_string(o.rule)) + " rule, " +
+           (eo.profile_output.empty() ? std::to_string(T) + " target(s)" : "profile target '" + eo.profile_output + "'") +
            (explainer.explains_logits() ? " (logits under the final activation)" : "") + ", " + refs->describe() +
            ", " + std::to_string(o.threads) + " threads");
 
+  SinkShape shape;
+  shape.regions = counted.regions;
+  shape.length = length;
+  shape.targets = T;
+  shape.refs = K;
+  shape.max_name = counted.max_name_length;
+  shape.max_chrom = counted.max_chrom_length;
+  shape.target_ids = eo.profile_output.empty() ? explainer.targets() : std::vector<int64_t>{0};
   SequenceSource source(o.input);
+  std::vector<std::unique_ptr<ScoreSink>> sinks;
+  if (!o.npz.empty()) sinks.push_back(make_npz_sink(o.npz, shape));
+  if (!o.bigwig.empty() || !o.bedgraph.empty())
+    sinks.push_back(make_track_sink(o.bigwig, o.bedgraph, *source.genome(), 0));
+  if (!o.modisco.empty()) sinks.push_back(make_modisco_sink(o.modisco, shape));
+  if (!o.regions_out.empty()) sinks.push_back(make_regions_tsv_sink(o.regions_out, shape));
+
   const std::string src_name = o.input.fasta.empty() ? o.input.regions : o.input.fasta;
   ScoreSummary summary;
   summary.targets = T;
   summary.references = K;
   summary.reference_description = refs->describe();
-  std::vector<float> all_ohe, all_hyp, all_proj, all_delta, all_pred;
-  std::vector<std::string> names;
+  Progress progress(counted.regions, o.progress);
   std::vector<Region> chunk;
   std::vector<std::vector<float>> chunk_refs;
   auto flush = [&] {
@@ -114,28 +173,13 @@ ScoreSummary run_score(const ScoreOptions& o) {
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       try {
         std::vector<float> local;
-        const float* r;
-        if (refs->ordered()) {
-          r = chunk_refs[i].data();
-        } else {
+        if (!refs->ordered()) {
           local.resize(K * n_in);
           refs->make(chunk[i], local.data());
-          r = local.data();
         }
-        RegionResult& res = results[i];
-        res.e = explainer.explain(x.data() + i * n_in, r, K);
-        res.ohe.assign(x.begin() + i * n_in, x.begin() + (i + 1) * n_in);
-        if (chunk[i].window && chunk[i].window->strand == '-') {  // back to + orientation
-          std::vector<float> tmp(n_in);
-          reverse_complement_4xl(res.ohe.data(), length, tmp.data());
-          res.ohe.swap(tmp);
-          for (int64_t t = 0; t < T; ++t) {
-            reverse_complement_4xl(res.e.hypothetical.data() + t * n_in, length, tmp.data());
-            std::copy(tmp.begin(), tmp.end(), res.e.hypothetical.begin() + t * n_in);
-            reverse_complement_4xl(res.e.projected.data() + t * n_in, length, tmp.data());
-            std::copy(tmp.begin(), tmp.end(), res.e.projected.begin() + t * n_in);
-          }
-        }
+        const bool minus = chunk[i].window && chunk[i].window->strand == '-';
+        results[i] = score_region(explainer, x.data() + i * n_in, refs->ordered() ? chunk_refs[i].data() : local.data(),
+                                  K, length, minus, o.revcomp_average);
       } catch (const std::exception& e) {
 #pragma omp critical
         if (error.empty()) error = e.what();
@@ -144,14 +188,9 @@ ScoreSummary run_score(const ScoreOptions& o) {
     if (!error.empty()) throw InputError(error);
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       const RegionResult& r = results[i];
-      names.push_back(chunk[i].name);
-      all_ohe.insert(all_ohe.end(), r.ohe.begin(), r.ohe.end());
-      all_hyp.insert(all_hyp.end(), r.e.hypothetical.begin(), r.e.hypothetical.end());
-      all_proj.insert(all_proj.end(), r.e.projected.begin(), r.e.projected.end());
-      all_pred.insert(all_pred.end(), r.e.prediction.begin(), r.e.prediction.end());
+      for (auto& sink : sinks) sink->add(ScoredRegion{chunk[i], r.e, r.ohe});
       bool warned = false;
       for (int64_t j = 0; j < T * K; ++j) {
-        all_delta.push_back(static_cast<float>(r.e.delta_error[j]));
         summary.worst_delta_error = std::max(summary.worst_delta_error, r.e.delta_error[j]);
         if (!warned && o.rule != Rule::kGradient && !delta_within_tolerance(r.e.delta_error[j], r.e.delta[j])) {
           warned = true;
@@ -164,6 +203,7 @@ ScoreSummary run_score(const ScoreOptions& o) {
       }
     }
     summary.regions += chunk.size();
+    progress.update(summary.regions);
     chunk.clear();
   };
   Region region;
@@ -173,17 +213,10 @@ ScoreSummary run_score(const ScoreOptions& o) {
   }
   if (!chunk.empty()) flush();
   source.report();
-
-  const int64_t N = summary.regions;
-  NpzWriter npz(o.npz);
-  npz.add("ohe", {N, 4, length}, all_ohe.data());
-  npz.add("hyp", {N, T, 4, length}, all_hyp.data());
-  npz.add("proj", {N, T, 4, length}, all_proj.data());
-  npz.add("delta", {N, T, K}, all_delta.data());
-  npz.add("pred", {N, T}, all_pred.data());
-  npz.add_strings("names", names);
-  npz.add("targets", {T}, eo.targets.data());
-  npz.commit();
+  if (summary.regions != counted.regions)
+    throw InputError(src_name + ": counted " + std::to_string(counted.regions) + " regions but read " +
+                     std::to_string(summary.regions) + " (did the file change during the run?)");
+  for (auto& sink : sinks) sink->finish();
   return summary;
 }
 

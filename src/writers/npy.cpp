@@ -1,5 +1,6 @@
 #include "seqlift/npy.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -74,6 +75,7 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
     const std::size_t chars = std::strtoul(arr.dtype.c_str() + 2, nullptr, 10);
     const int64_t n = arr.size();
     const std::size_t data_at = pos + header_len;
+    if (bytes.size() == data_at) return arr;  // header only (NpzReader)
     if (chars == 0 || n < 0 || bytes.size() - data_at < static_cast<std::size_t>(n) * chars * 4)
       throw ParseError(what, 1, "truncated .npy data");
     for (int64_t i = 0; i < n; ++i) {
@@ -93,6 +95,7 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
   else throw ParseError(what, 1, "unsupported dtype '" + arr.dtype + "'");
   const std::size_t data_at = pos + header_len;
   const int64_t n = arr.size();
+  if (bytes.size() == data_at) return arr;  // header only (NpzReader)
   if (n < 0 || bytes.size() - data_at < static_cast<std::size_t>(n) * width)
     throw ParseError(what, 1, "truncated .npy data");
   arr.values.resize(n);
@@ -168,88 +171,253 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path) 
   return out;
 }
 
+// ---- random-access reader ----
+
+NpzReader::NpzReader(const std::string& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_RDONLY);
+  if (fd_ < 0) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
+  const off_t size = ::lseek(fd_, 0, SEEK_END);
+  if (size < 22) throw ParseError(path, 1, "not an .npz archive (too short)");
+  // End of central directory (no archive comment expected; search the last 64 KiB).
+  const uint64_t tail_len = std::min<uint64_t>(static_cast<uint64_t>(size), 65536 + 22);
+  std::string tail(tail_len, '\0');
+  read_at(static_cast<uint64_t>(size) - tail_len, tail.data(), tail_len);
+  const std::size_t eocd = tail.rfind(std::string("PK\x05\x06", 4));
+  if (eocd == std::string::npos) throw ParseError(path, 1, "not an .npz archive (no zip directory)");
+  uint64_t cd_offset = le32(tail, eocd + 16), entries = le16(tail, eocd + 10);
+  if (cd_offset == 0xffffffffu || entries == 0xffff) {  // zip64
+    const std::size_t loc = tail.rfind(std::string("PK\x06\x07", 4), eocd);
+    if (loc == std::string::npos) throw ParseError(path, 1, "zip64 locator missing");
+    const uint64_t rec = le32(tail, loc + 8) | (uint64_t(le32(tail, loc + 12)) << 32);
+    std::string z(56, '\0');
+    read_at(rec, z.data(), 56);
+    entries = le32(z, 32) | (uint64_t(le32(z, 36)) << 32);
+    cd_offset = le32(z, 48) | (uint64_t(le32(z, 52)) << 32);
+  }
+  uint64_t at = cd_offset;
+  for (uint64_t e = 0; e < entries; ++e) {
+    std::string h(46, '\0');
+    read_at(at, h.data(), 46);
+    if (le32(h, 0) != 0x02014b50) throw ParseError(path, 1, "corrupt zip directory");
+    const uint16_t method = le16(h, 10), name_len = le16(h, 28), extra_len = le16(h, 30), comment_len = le16(h, 32);
+    uint64_t local = le32(h, 42);
+    std::string name(name_len, '\0'), extra(extra_len, '\0');
+    read_at(at + 46, name.data(), name_len);
+    read_at(at + 46 + name_len, extra.data(), extra_len);
+    if (local == 0xffffffffu) {  // zip64 extra: sizes present only when their fields are 0xffffffff
+      std::size_t p = 0;
+      while (p + 4 <= extra.size()) {
+        const uint16_t id = le16(extra, p), len = le16(extra, p + 2);
+        if (id == 1) {
+          std::size_t q = p + 4;
+          if (le32(h, 24) == 0xffffffffu) q += 8;
+          if (le32(h, 20) == 0xffffffffu) q += 8;
+          local = le32(extra, q) | (uint64_t(le32(extra, q + 4)) << 32);
+        }
+        p += 4 + len;
+      }
+    }
+    if (method != 0) throw ParseError(path, 1, "member " + name + " is compressed; write it with numpy.savez (not savez_compressed)");
+    std::string lh(30, '\0');
+    read_at(local, lh.data(), 30);
+    const uint64_t data = local + 30 + le16(lh, 26) + le16(lh, 28);
+    std::string head(16, '\0');
+    read_at(data, head.data(), 12);
+    const bool v1 = static_cast<unsigned char>(head[6]) == 1;
+    const uint64_t hlen = v1 ? le16(head, 8) : le32(head, 8);
+    std::string npy(static_cast<std::size_t>((v1 ? 10 : 12) + hlen), '\0');
+    read_at(data, npy.data(), npy.size());
+    NpyArray a = parse_npy(npy, path + ":" + name);  // header only: no data after it
+    Member m;
+    m.shape = a.shape;
+    m.dtype = a.dtype;
+    m.data_offset = data + npy.size();
+    m.item = a.dtype.rfind("<U", 0) == 0 ? 4 * std::strtoul(a.dtype.c_str() + 2, nullptr, 10) : a.dtype == "<f4" ? 4 : 8;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
+    members_.emplace_back(name, m);
+    at += 46 + name_len + extra_len + comment_len;
+  }
+}
+
+NpzReader::~NpzReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void NpzReader::read_at(uint64_t offset, void* out, uint64_t bytes) const {
+  char* p = static_cast<char*>(out);
+  while (bytes > 0) {
+    const ssize_t n = ::pread(fd_, p, bytes, static_cast<off_t>(offset));
+    if (n <= 0) throw ParseError(path_, 1, "truncated archive");
+    p += n;
+    offset += static_cast<uint64_t>(n);
+    bytes -= static_cast<uint64_t>(n);
+  }
+}
+
+bool NpzReader::has(const std::string& name) const {
+  for (const auto& m : members_)
+    if (m.first == name) return true;
+  return false;
+}
+
+const NpzReader::Member& NpzReader::member(const std::string& name) const {
+  for (const auto& m : members_)
+    if (m.first == name) return m.second;
+  throw ParseError(path_, 1, "no array '" + name + "' in the archive");
+}
+
+const std::vector<int64_t>& NpzReader::shape(const std::string& name) const { return member(name).shape; }
+const std::string& NpzReader::dtype(const std::string& name) const { return member(name).dtype; }
+
+std::vector<float> NpzReader::read_rows(const std::string& name, int64_t first, int64_t count) const {
+  const Member& m = member(name);
+  if (m.shape.empty() || first < 0 || count < 0 || first + count > m.shape[0])
+    throw ParseError(path_, 1, "rows out of range in '" + name + "'");
+  int64_t row = 1;
+  for (std::size_t a = 1; a < m.shape.size(); ++a) row *= m.shape[a];
+  const uint64_t n = static_cast<uint64_t>(row * count);
+  std::vector<float> out(n);
+  if (m.dtype == "<f4") {
+    read_at(m.data_offset + static_cast<uint64_t>(first * row) * 4, out.data(), n * 4);
+  } else if (m.dtype == "<f8" || m.dtype == "<i8") {
+    std::vector<char> raw(n * 8);
+    read_at(m.data_offset + static_cast<uint64_t>(first * row) * 8, raw.data(), n * 8);
+    for (uint64_t i = 0; i < n; ++i) {
+      if (m.dtype == "<f8") { double d; std::memcpy(&d, raw.data() + 8 * i, 8); out[i] = static_cast<float>(d); }
+      else { int64_t d; std::memcpy(&d, raw.data() + 8 * i, 8); out[i] = static_cast<float>(d); }
+    }
+  } else {
+    throw ParseError(path_, 1, "'" + name + "' is not numeric");
+  }
+  return out;
+}
+
+std::vector<double> NpzReader::read_all(const std::string& name) const {
+  const Member& m = member(name);
+  const auto rows = m.shape.empty() ? std::vector<float>{} : read_rows(name, 0, m.shape[0]);
+  return std::vector<double>(rows.begin(), rows.end());
+}
+
+std::vector<std::string> NpzReader::read_strings(const std::string& name) const {
+  const Member& m = member(name);
+  if (m.dtype.rfind("<U", 0) != 0) throw ParseError(path_, 1, "'" + name + "' is not a string array");
+  int64_t n = 1;
+  for (auto d : m.shape) n *= d;
+  std::string raw(static_cast<std::size_t>(n) * m.item, '\0');
+  read_at(m.data_offset, raw.data(), raw.size());
+  std::string npy = npy_header(m.dtype, m.shape) + raw;
+  return parse_npy(npy, path_ + ":" + name).strings;
+}
+
 // ---- writer ----
+
+namespace {
+void put16(std::string& s, uint16_t v) { s += char(v & 0xff); s += char(v >> 8); }
+void put32(std::string& s, uint32_t v) { for (int i = 0; i < 4; ++i) s += char((v >> (8 * i)) & 0xff); }
+void put64(std::string& s, uint64_t v) { for (int i = 0; i < 8; ++i) s += char((v >> (8 * i)) & 0xff); }
+constexpr uint64_t kLocalHeaderFixed = 30 + 20;  // + file name; zip64 extra field of 20 bytes
+}  // namespace
 
 NpzWriter::NpzWriter(std::string path) : path_(std::move(path)) {
   tmp_path_ = path_ + ".tmp." + std::to_string(getpid());
-  fp_ = std::fopen(tmp_path_.c_str(), "wb");
-  if (!fp_) throw IoError(path_ + ": cannot open for writing: " + std::strerror(errno));
+  fd_ = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd_ < 0) throw IoError(path_ + ": cannot open for writing: " + std::strerror(errno));
 }
 
 NpzWriter::~NpzWriter() {
-  if (fp_) {
-    std::fclose(fp_);
+  if (fd_ >= 0) {
+    ::close(fd_);
     std::remove(tmp_path_.c_str());
   }
 }
 
-static void put16(std::string& s, uint16_t v) { s += char(v & 0xff); s += char(v >> 8); }
-static void put32(std::string& s, uint32_t v) { for (int i = 0; i < 4; ++i) s += char((v >> (8 * i)) & 0xff); }
-static void put64(std::string& s, uint64_t v) { for (int i = 0; i < 8; ++i) s += char((v >> (8 * i)) & 0xff); }
+int NpzWriter::declare(const std::string& name, const std::string& dtype, const std::vector<int64_t>& shape) {
+  if (laid_out_) throw Error("NpzWriter: declare after the first append");
+  Member m;
+  m.name = name + ".npy";
+  m.header = npy_header(dtype, shape);
+  m.item = dtype.rfind("<U", 0) == 0 ? 4 * std::strtoul(dtype.c_str() + 2, nullptr, 10) : dtype == "<f4" ? 4 : 8;
+  uint64_t n = 1;
+  for (auto d : shape) n *= static_cast<uint64_t>(d);
+  m.data_bytes = n * m.item;
+  m.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(m.header.data()), static_cast<uInt>(m.header.size())));
+  members_.push_back(std::move(m));
+  return static_cast<int>(members_.size()) - 1;
+}
 
-// Members always carry a zip64 extra field so that arrays over 4 GiB work.
-void NpzWriter::add_member(const std::string& name, const std::string& header, const char* data,
-                           uint64_t bytes) {
-  const std::string file_name = name + ".npy";
-  const uint64_t size = header.size() + bytes;
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc32(crc, reinterpret_cast<const Bytef*>(header.data()), static_cast<uInt>(header.size()));
+void NpzWriter::layout() {
+  uint64_t at = 0;
+  for (auto& m : members_) {
+    m.offset = at;
+    at += kLocalHeaderFixed + m.name.size() + m.header.size() + m.data_bytes;
+  }
+  end_ = at;
+  laid_out_ = true;
+  for (auto& m : members_)  // npy headers now; zip headers at commit
+    write_at(m.offset + kLocalHeaderFixed + m.name.size(), m.header.data(), m.header.size());
+}
+
+void NpzWriter::write_at(uint64_t offset, const void* data, uint64_t bytes) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    const ssize_t n = ::pwrite(fd_, p, bytes, static_cast<off_t>(offset));
+    if (n <= 0) throw IoError(path_ + ": write failed: " + std::strerror(errno));
+    p += n;
+    offset += static_cast<uint64_t>(n);
+    bytes -= static_cast<uint64_t>(n);
+  }
+}
+
+void NpzWriter::append(int id, const void* data, uint64_t bytes) {
+  if (!laid_out_) layout();
+  Member& m = members_.at(id);
+  if (m.written + bytes > m.data_bytes)
+    throw Error(path_ + ": member " + m.name + " receives more data than its declared shape");
+  write_at(m.offset + kLocalHeaderFixed + m.name.size() + m.header.size() + m.written, data, bytes);
+  const char* p = static_cast<const char*>(data);
   for (uint64_t done = 0; done < bytes;) {
     const uInt chunk = static_cast<uInt>(std::min<uint64_t>(bytes - done, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data + done), chunk);
+    m.crc = static_cast<uint32_t>(crc32(m.crc, reinterpret_cast<const Bytef*>(p + done), chunk));
     done += chunk;
   }
-  std::string local;
-  put32(local, 0x04034b50);
-  put16(local, 45);  // version needed (zip64)
-  put16(local, 0);
-  put16(local, 0);   // stored
-  put16(local, 0);
-  put16(local, 0x21);  // 1980-01-01
-  put32(local, static_cast<uint32_t>(crc));
-  put32(local, 0xffffffffu);
-  put32(local, 0xffffffffu);
-  put16(local, static_cast<uint16_t>(file_name.size()));
-  put16(local, 20);
-  local += file_name;
-  put16(local, 0x0001);
-  put16(local, 16);
-  put64(local, size);
-  put64(local, size);
-  members_.push_back({file_name, offset_, size, static_cast<uint32_t>(crc)});
-  if (std::fwrite(local.data(), 1, local.size(), fp_) != local.size() ||
-      std::fwrite(header.data(), 1, header.size(), fp_) != header.size() ||
-      (bytes && std::fwrite(data, 1, bytes, fp_) != bytes))
-    throw IoError(path_ + ": write failed: " + std::strerror(errno));
-  offset_ += local.size() + size;
+  m.written += bytes;
 }
 
-void NpzWriter::add(const std::string& name, const std::vector<int64_t>& shape, const float* data) {
-  uint64_t n = 1;
-  for (auto d : shape) n *= d;
-  add_member(name, npy_header("<f4", shape), reinterpret_cast<const char*>(data), n * 4);
-}
-
-void NpzWriter::add(const std::string& name, const std::vector<int64_t>& shape, const int64_t* data) {
-  uint64_t n = 1;
-  for (auto d : shape) n *= d;
-  add_member(name, npy_header("<i8", shape), reinterpret_cast<const char*>(data), n * 8);
-}
-
-void NpzWriter::add_strings(const std::string& name, const std::vector<std::string>& values) {
-  std::size_t width = 1;
-  for (const auto& v : values) width = std::max(width, v.size());
+void NpzWriter::append_strings(int id, const std::vector<std::string>& values) {
+  const std::size_t width = members_.at(id).item / 4;
   std::vector<uint32_t> utf32(values.size() * width, 0);
   for (std::size_t i = 0; i < values.size(); ++i)
-    for (std::size_t j = 0; j < values[i].size(); ++j)
+    for (std::size_t j = 0; j < values[i].size() && j < width; ++j)
       utf32[i * width + j] = static_cast<unsigned char>(values[i][j]);
-  add_member(name, npy_header("<U" + std::to_string(width), {int64_t(values.size())}),
-             reinterpret_cast<const char*>(utf32.data()), utf32.size() * 4);
+  append(id, utf32.data(), utf32.size() * 4);
 }
 
 void NpzWriter::commit() {
+  if (!laid_out_) layout();
   std::string central;
   for (const auto& m : members_) {
+    if (m.written != m.data_bytes)
+      throw Error(path_ + ": member " + m.name + " got " + std::to_string(m.written) + " of " +
+                  std::to_string(m.data_bytes) + " bytes");
+    const uint64_t size = m.header.size() + m.data_bytes;
+    std::string local;
+    put32(local, 0x04034b50);
+    put16(local, 45);  // version needed (zip64)
+    put16(local, 0);
+    put16(local, 0);   // stored
+    put16(local, 0);
+    put16(local, 0x21);  // 1980-01-01
+    put32(local, m.crc);
+    put32(local, 0xffffffffu);
+    put32(local, 0xffffffffu);
+    put16(local, static_cast<uint16_t>(m.name.size()));
+    put16(local, 20);
+    local += m.name;
+    put16(local, 0x0001);
+    put16(local, 16);
+    put64(local, size);
+    put64(local, size);
+    write_at(m.offset, local.data(), local.size());
     put32(central, 0x02014b50);
     put16(central, 45);
     put16(central, 45);
@@ -270,13 +438,11 @@ void NpzWriter::commit() {
     central += m.name;
     put16(central, 0x0001);
     put16(central, 24);
-    put64(central, m.size);
-    put64(central, m.size);
+    put64(central, size);
+    put64(central, size);
     put64(central, m.offset);
   }
-  const uint64_t cd_offset = offset_;
-  std::string tail;
-  // zip64 end of central directory record + locator, then the classic record.
+  std::string tail;  // zip64 end of central directory record + locator, then the classic record
   put32(tail, 0x06064b50);
   put64(tail, 44);
   put16(tail, 45);
@@ -286,10 +452,10 @@ void NpzWriter::commit() {
   put64(tail, members_.size());
   put64(tail, members_.size());
   put64(tail, central.size());
-  put64(tail, cd_offset);
+  put64(tail, end_);
   put32(tail, 0x07064b50);
   put32(tail, 0);
-  put64(tail, cd_offset + central.size());
+  put64(tail, end_ + central.size());
   put32(tail, 1);
   put32(tail, 0x06054b50);
   put16(tail, 0);
@@ -299,11 +465,12 @@ void NpzWriter::commit() {
   put32(tail, 0xffffffffu);
   put32(tail, 0xffffffffu);
   put16(tail, 0);
-  const bool ok = std::fwrite(central.data(), 1, central.size(), fp_) == central.size() &&
-                  std::fwrite(tail.data(), 1, tail.size(), fp_) == tail.size();
-  const bool closed = std::fclose(fp_) == 0;
-  fp_ = nullptr;
-  if (!ok || !closed) {
+  write_at(end_, central.data(), central.size());
+  write_at(end_ + central.size(), tail.data(), tail.size());
+  const bool synced = ::fsync(fd_) == 0 || errno == EINVAL;
+  const bool closed = ::close(fd_) == 0;
+  fd_ = -1;
+  if (!synced || !closed) {
     std::remove(tmp_path_.c_str());
     throw IoError(path_ + ": write failed: " + std::strerror(errno));
   }

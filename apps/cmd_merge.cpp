@@ -1,0 +1,25 @@
+// seqlift merge: shard outputs of `score --npz` into one bigWig/bedGraph.
+#include "common.hpp"
+#include "seqlift/log.hpp"
+#include "seqlift/merge.hpp"
+
+namespace seqlift::app {
+
+Subcommand merge_command() {
+  return {"merge", "Merge sharded score --npz outputs into one bigWig/bedGraph track",
+          [](CLI::App& cmd) -> std::function<void()> {
+            auto o = std::make_shared<MergeOptions>();
+            cmd.add_option("inputs", o->inputs, "score --npz files (one per shard)")->required();
+            cmd.add_option("--genome", o->genome, "Genome FASTA the regions came from (chromosome sizes)")->required();
+            cmd.add_option("--bigwig", o->bigwig, "Output bigWig");
+            cmd.add_option("--bedgraph", o->bedgraph, "Output bedGraph");
+            cmd.add_option("--target", o->target, "Which target of the npz (position in its 'targets')")
+                ->capture_default_str();
+            return [o] {
+              const int64_t n = run_merge(*o);
+              log_summary("merge: " + std::to_string(n) + " regions from " + std::to_string(o->inputs.size()) + " files");
+            };
+          }};
+}
+
+}  // namespace seqlift::app

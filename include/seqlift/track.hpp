@@ -1,0 +1,52 @@
+// Per-base tracks in genome coordinates from per-window values.
+// Windows are 0-based half-open [start, end) and may overlap or run off a chromosome.
+// Where windows overlap, a base takes its value from the window whose centre is
+// nearest (chrombpnet's midpoint rule; ties go to the window that starts first).
+// Values are spooled to a temporary file, so memory does not grow with the number of
+// windows. Not thread-safe.
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace seqlift {
+
+class TrackAssembler {
+ public:
+  /// chrom_sizes: every chromosome a window may name, in output (file) order.
+  explicit TrackAssembler(std::vector<std::pair<std::string, int64_t>> chrom_sizes);
+  ~TrackAssembler();
+  TrackAssembler(const TrackAssembler&) = delete;
+  TrackAssembler& operator=(const TrackAssembler&) = delete;
+
+  /// values[end - start], in + strand order.
+  void add(const std::string& chrom, int64_t start, int64_t end, const float* values);
+
+  /// Calls emit(chrom, start, values, n) for consecutive runs of covered bases, sorted
+  /// by chromosome (input order) and position; values[i] is the value at start + i.
+  void assemble(const std::function<void(const std::string&, int64_t, const float*, int64_t)>& emit);
+
+  const std::vector<std::pair<std::string, int64_t>>& chrom_sizes() const { return chroms_; }
+
+ private:
+  struct Entry {
+    int32_t chrom;
+    int64_t start, end;
+    uint64_t offset;  ///< in the spool file, floats
+  };
+  std::vector<std::pair<std::string, int64_t>> chroms_;
+  std::map<std::string, int32_t> chrom_index_;
+  std::vector<Entry> entries_;
+  std::FILE* spool_ = nullptr;
+  uint64_t spooled_ = 0;
+};
+
+/// Writes a bigWig (libBigWig, zoom levels) of the assembled track; atomic rename.
+void write_bigwig(const std::string& path, TrackAssembler& track);
+/// Writes the assembled track as bedGraph text, one line per base; atomic rename.
+void write_bedgraph(const std::string& path, TrackAssembler& track);
+
+}  // namespace seqlift
