@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   CLI::App app{"seqlift " SEQLIFT_VERSION ": DeepLIFT contribution scores for genomics sequence models", "seqlift"};
   app.set_version_flag("--version", SEQLIFT_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // -q/--quiet may follow the subcommand
   bool quiet = false;
   app.add_flag("-q,--quiet", quiet, "Only warnings and errors on stderr");
   std::function<void()> action;

@@ -58,7 +58,7 @@ const std::vector<Net>& nets() {
          OnnxBuilder::attr(p, "kernel_shape", v({3}));
          OnnxBuilder::attr(p, "pads", v({1, 1}));
          OnnxBuilder::attr(p, "count_include_pad", int64_t(1));
-         auto* c2 = b.node("Conv", {"p", w("w2", {6, 6, 3}), w("b2", {6})}, "c2");
+         b.node("Conv", {"p", w("w2", {6, 6, 3}), w("b2", {6})}, "c2");
          b.node("Tanh", {"c2"}, "a2");
          b.node("GlobalAveragePool", {"a2"}, "g");
          b.node("Flatten", {"g"}, "f");

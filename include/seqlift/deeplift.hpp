@@ -75,6 +75,7 @@ class Explainer {
   std::vector<std::pair<int, int64_t>> output_at_;  ///< per target: (model output value id, element)
   int profile_value_ = -1;                          ///< explained value of a profile target
   std::vector<int> nonlinear_rule_;                 ///< per node: NonlinearRule to apply (-1 = RevealCancel)
+  std::vector<char> keep_;                          ///< per value: activations a backward rule reads
   bool stripped_ = false;
   int64_t act_floats_per_row_ = 0;
 };

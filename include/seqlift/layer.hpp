@@ -39,6 +39,7 @@ struct BackwardContext {
   const float* out_mult = nullptr;   ///< [S, numel(output shape)]
   int64_t streams = 0;               ///< S
   const int* stream_ref = nullptr;   ///< [S], values in 0..K-1
+  int64_t refs = 0;                  ///< K
 };
 
 /// Receptive field of one output position in input bases (span and step).

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "seqlift/buffer_pool.hpp"
 #include "seqlift/layer.hpp"
 
 namespace seqlift {
@@ -41,6 +42,10 @@ class Model {
 
   /// Runs the network keeping every value's activations: acts[v] is [B, numel(v)].
   void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts) const;
+  /// The same, but a value with keep[v] == 0 is handed back to `pool` after its last
+  /// consumer has run (acts[v] is then empty). Reuses the buffers already in `acts`.
+  void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
+                   const std::vector<char>& keep, BufferPool& pool) const;
 
   // Building (used by importers).
   int add_value(const std::string& name, Shape shape, int producer);

@@ -93,7 +93,26 @@ Explainer::Explainer(const Model& model, ExplainOptions options) : model_(model)
     if ((options_.rule == Rule::kRevealCancel && after_linear) || (options_.rule == Rule::kGenomics && after_dense))
       nonlinear_rule_[i] = kRevealCancel;
   }
-  for (const auto& v : model.values()) act_floats_per_row_ += numel(v.shape);
+  // Activations the backward pass reads: inputs of nonlinear rules, the inputs of
+  // linear layers under a RevealCancel node, and the explained values and outputs.
+  keep_.assign(model.values().size(), 0);
+  for (std::size_t i = 0; i < model.nodes().size(); ++i) {
+    const Node& node = model.nodes()[i];
+    const RuleKind rk = node.layer->rule_kind();
+    if (rk == RuleKind::kRescale || rk == RuleKind::kMaxPool || rk == RuleKind::kComposite)
+      for (int v : node.inputs) keep_[v] = 1;
+    if (nonlinear_rule_[i] == kRevealCancel)
+      for (int v : model.nodes()[model.values()[node.inputs[0]].producer].inputs) keep_[v] = 1;
+  }
+  for (const auto& t : target_at_) keep_[t.first] = 1;
+  for (const auto& t : output_at_) keep_[t.first] = 1;
+  for (std::size_t v = 0; v < model.values().size(); ++v)
+    if (keep_[v]) act_floats_per_row_ += numel(model.values()[v].shape);
+  // Peak of the values alive during the forward pass is bounded by the kept ones plus
+  // a few transients; budget with the largest value twice more.
+  int64_t largest = 0;
+  for (const auto& v : model.values()) largest = std::max(largest, numel(v.shape));
+  act_floats_per_row_ += 2 * largest;
 }
 
 Explainer::~Explainer() = default;
@@ -132,8 +151,11 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
   std::vector<float> batch((1 + kc) * n_in);
   std::memcpy(batch.data(), x, n_in * sizeof(float));
   std::memcpy(batch.data() + n_in, refs + k0 * n_in, kc * n_in * sizeof(float));
-  std::vector<std::vector<float>> acts;
-  model_.forward_all(batch.data(), 1 + kc, acts);
+  // Per-thread workspace: activations and multipliers come from a pool, so repeated
+  // calls allocate nothing new.
+  thread_local std::vector<std::vector<float>> acts;
+  thread_local BufferPool pool;
+  model_.forward_all(batch.data(), 1 + kc, acts, keep_, pool);
   // Profile target: weights c_i = w_i - 1/n from the sequence's own logits.
   std::vector<double> profile_weights;
   if (profile_value_ >= 0) {
@@ -165,7 +187,7 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
   const auto& values = model_.values();
   std::vector<std::vector<float>> mult(values.size()), mult_pos(values.size()), mult_neg(values.size());
   auto buffer = [&](std::vector<std::vector<float>>& set, int v) -> std::vector<float>& {
-    if (set[v].empty()) set[v].assign(S * numel(values[v].shape), 0.0f);
+    if (set[v].empty()) set[v] = pool.take_zeroed(S * numel(values[v].shape));
     return set[v];
   };
   for (int64_t t = 0; t < T; ++t) {
@@ -191,6 +213,7 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
     ctx.out_mult = mult[ov].data();
     ctx.streams = S;
     ctx.stream_ref = stream_ref.data();
+    ctx.refs = kc;
     if (split) {
       // RevealCancel downstream: this linear layer takes separate multipliers for the
       // positive and negative parts; plain multipliers count for both.
@@ -222,9 +245,9 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
       node.layer->backward(ctx, in_mult);
     }
     // Every consumer of this node's output has been processed: free its multipliers.
-    std::vector<float>().swap(mult[ov]);
-    std::vector<float>().swap(mult_pos[ov]);
-    std::vector<float>().swap(mult_neg[ov]);
+    pool.give(mult[ov]);
+    pool.give(mult_pos[ov]);
+    pool.give(mult_neg[ov]);
   }
   // Input multipliers -> hypothetical contributions and summation-to-delta per pair.
   const int in_v = model_.input_value();
@@ -257,6 +280,7 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
       }
     }
   }
+  for (auto& m : mult) pool.give(m);
 }
 
 }  // namespace seqlift

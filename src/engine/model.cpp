@@ -37,6 +37,29 @@ void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<f
   }
 }
 
+void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
+                        const std::vector<char>& keep, BufferPool& pool) const {
+  // Index of the last node that reads each value.
+  std::vector<int> last_use(values_.size(), -1);
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    for (int v : nodes_[i].inputs) last_use[v] = static_cast<int>(i);
+  for (auto& a : acts) pool.give(a);
+  acts.resize(values_.size());
+  const int64_t n_in = numel(values_[input_value_].shape);
+  acts[input_value_] = pool.take(n_in * batch);
+  std::copy(x, x + n_in * batch, acts[input_value_].begin());
+  std::vector<const float*> ins;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& node = nodes_[i];
+    ins.clear();
+    for (int v : node.inputs) ins.push_back(acts[v].data());
+    acts[node.output] = pool.take(numel(values_[node.output].shape) * batch);
+    node.layer->forward(ins, acts[node.output].data(), batch);
+    for (int v : node.inputs)
+      if (last_use[v] == static_cast<int>(i) && !keep[v]) pool.give(acts[v]);
+  }
+}
+
 std::vector<float> Model::predict(const float* x, int64_t batch) const {
   std::vector<std::vector<float>> acts;
   forward_all(x, batch, acts);

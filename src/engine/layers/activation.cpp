@@ -68,13 +68,6 @@ class Activation final : public Layer {
     return 0.0;
   }
 
-  // Multiplier of the difference x - r (Rescale).
-  double rescale(double x, double r) const {
-    const double d = x - r;
-    if (std::fabs(d) < kRescaleThreshold) return derivative(0.5 * (x + r));
-    return (f(x) - f(r)) / d;
-  }
-
   void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
     const int64_t n = numel(output_shape_) * batch;
     const float* x = in[0];
@@ -87,18 +80,54 @@ class Activation final : public Layer {
 
   RuleKind rule_kind() const override { return RuleKind::kRescale; }
 
+  // Multiplier of each reference's difference at every element: ratio[k * n + i].
+  // Computed once per reference and shared by every target's stream.
+  void ratios(const BackwardContext& ctx, int64_t n, std::vector<float>& ratio) const {
+    const float* x = ctx.in_act[0];
+    ratio.resize(ctx.refs * n);
+    if (ctx.rule == NonlinearRule::kGradient) {
+      for (int64_t i = 0; i < n; ++i) ratio[i] = static_cast<float>(derivative(x[i]));
+      for (int64_t k = 1; k < ctx.refs; ++k) std::copy(ratio.begin(), ratio.begin() + n, ratio.begin() + k * n);
+      return;
+    }
+    if (fn_ == Fn::kRelu) {  // exact in float: 1, 0, or a single division
+      for (int64_t k = 0; k < ctx.refs; ++k) {
+        const float* r = x + (1 + k) * n;
+        float* out = ratio.data() + k * n;
+        for (int64_t i = 0; i < n; ++i) {
+          const float a = x[i], b = r[i];
+          const float d = a - b;
+          out[i] = (a > 0.0f && b > 0.0f) ? 1.0f
+                   : (a <= 0.0f && b <= 0.0f) ? 0.0f
+                   : std::fabs(d) < static_cast<float>(kRescaleThreshold) ? (a + b > 0.0f ? 1.0f : 0.0f)
+                   : (std::max(a, 0.0f) - std::max(b, 0.0f)) / d;
+        }
+      }
+      return;
+    }
+    thread_local std::vector<double> fx;
+    fx.resize(n);
+    for (int64_t i = 0; i < n; ++i) fx[i] = f(x[i]);
+    for (int64_t k = 0; k < ctx.refs; ++k) {
+      const float* r = x + (1 + k) * n;
+      float* out = ratio.data() + k * n;
+      for (int64_t i = 0; i < n; ++i) {
+        const double d = double(x[i]) - r[i];
+        out[i] = static_cast<float>(std::fabs(d) < kRescaleThreshold ? derivative(0.5 * (double(x[i]) + r[i]))
+                                                                    : (fx[i] - f(r[i])) / d);
+      }
+    }
+  }
+
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_);
-    const float* x = ctx.in_act[0];
+    thread_local std::vector<float> ratio;
+    ratios(ctx, n, ratio);
     for (int64_t s = 0; s < ctx.streams; ++s) {
-      const float* r = ctx.in_act[0] + (1 + ctx.stream_ref[s]) * n;
+      const float* q = ratio.data() + ctx.stream_ref[s] * n;
       const float* m = ctx.out_mult + s * n;
       float* mi = in_mult[0] + s * n;
-      if (ctx.rule == NonlinearRule::kGradient) {
-        for (int64_t i = 0; i < n; ++i) mi[i] += static_cast<float>(m[i] * derivative(x[i]));
-      } else {
-        for (int64_t i = 0; i < n; ++i) mi[i] += static_cast<float>(m[i] * rescale(x[i], r[i]));
-      }
+      for (int64_t i = 0; i < n; ++i) mi[i] += m[i] * q[i];
     }
   }
 

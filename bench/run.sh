@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# seqlift speed benchmark (issue: reach the hardware's limit). Builds Release, then for
+# each workload and thread count prints regions/s, s/region, achieved GFLOP/s and that
+# as a fraction of this machine's Eigen sgemm throughput measured in the same run.
+#   W1 BPNet-like: peer/bpnet.onnx (2114 bp), 64 regions, 20 dinuc shuffles, target 0
+#   W2 Basset-like: peer/basset.onnx (600 bp), 256 regions, 20 shuffles, targets 0,1,2
+#   W3 W1 with --target all (2 targets): the shared forward pays
+# FLOPs = forward FLOPs per sequence (seqlift inspect) x passes:
+#   (1 + K) forward rows + K x T backward rows (a backward costs about one forward).
+# Usage: bench/run.sh [THREADS...]   (default: 1 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+THREADS=("${@:-1 2}")
+[ $# -eq 0 ] && THREADS=(1 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$(nproc)" --target seqlift_cli sgemm_probe >/dev/null
+B=build/seqlift
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+FIX=tests/data/peer
+# Inputs: windows of the bundled example genome (deterministic).
+awk 'BEGIN{srand(7); n=0; while (n < 256) {c = (n % 3 == 0) ? "chr2" : "chr1"; s = 5000 + int(rand() * 200000); printf "%s\t%d\t%d\tr%d\n", c, s, s + 1, n; n++}}' > "$W/regions.bed"
+head -64 "$W/regions.bed" > "$W/regions64.bed"
+$B -q extract --genome data/example_genome.fa --regions "$W/regions64.bed" --width 2114 -o "$W/w1.fa"
+$B -q extract --genome data/example_genome.fa --regions "$W/regions.bed" --width 600 -o "$W/w2.fa"
+flops() { $B -q inspect --model "$1" | awk -F'\t' '/^# total/ {split($4, a, "="); print a[2]}'; }
+F_BPNET=$(flops $FIX/bpnet/model.onnx)
+F_BASSET=$(flops $FIX/basset/model.onnx)
+printf "%-4s %-7s %8s %10s %11s %9s %9s %8s\n" work threads regions regions/s s/region GFLOP/s sgemm frac_sgemm
+run() {  # name threads model fasta n targets T
+  local name=$1 t=$2 model=$3 fa=$4 n=$5 targets=$6 T=$7 F=$8 K=20
+  local sg start end secs
+  sg=$(build/sgemm_probe "$t" 2)
+  start=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$W/rss" $B -q score --model "$model" --fasta "$fa" --n-refs $K --target "$targets" \
+    --threads "$t" --npz "$W/out.npz"
+  end=$(date +%s.%N)
+  secs=$(echo "$end - $start" | bc -l)
+  awk -v name="$name" -v t="$t" -v n="$n" -v s="$secs" -v F="$F" -v K=$K -v T="$T" -v sg="$sg" -v rss="$(cat "$W/rss")" \
+    'BEGIN { g = F * (1 + K + K * T) * n / s / 1e9;
+             printf "%-4s %-7d %8d %10.2f %11.4f %9.1f %9.1f %8.2f   peak RSS %.0f MB\n", name, t, n, n / s, s / n, g, sg, g / sg, rss / 1024 }'
+}
+for t in "${THREADS[@]}"; do
+  run W1 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 0 1 "$F_BPNET"
+  run W2 "$t" $FIX/basset/model.onnx "$W/w2.fa" 256 all 3 "$F_BASSET"
+  run W3 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 all 2 "$F_BPNET"
+done
