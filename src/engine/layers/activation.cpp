@@ -90,17 +90,18 @@ class Activation final : public Layer {
       for (int64_t k = 1; k < ctx.refs; ++k) std::copy(ratio.begin(), ratio.begin() + n, ratio.begin() + k * n);
       return;
     }
-    if (fn_ == Fn::kRelu) {  // exact in float: 1, 0, or a single division
+    if (fn_ == Fn::kRelu) {
+      // (relu(x) - relu(r)) / (x - r) is exactly 1 when both are positive and 0 when
+      // neither is; branch-free so the loop vectorises. Tiny differences: derivative.
+      const float eps = static_cast<float>(kRescaleThreshold);
       for (int64_t k = 0; k < ctx.refs; ++k) {
         const float* r = x + (1 + k) * n;
         float* out = ratio.data() + k * n;
         for (int64_t i = 0; i < n; ++i) {
-          const float a = x[i], b = r[i];
-          const float d = a - b;
-          out[i] = (a > 0.0f && b > 0.0f) ? 1.0f
-                   : (a <= 0.0f && b <= 0.0f) ? 0.0f
-                   : std::fabs(d) < static_cast<float>(kRescaleThreshold) ? (a + b > 0.0f ? 1.0f : 0.0f)
-                   : (std::max(a, 0.0f) - std::max(b, 0.0f)) / d;
+          const float a = x[i], b = r[i], d = a - b;
+          const bool tiny = std::fabs(d) < eps;
+          const float q = (std::max(a, 0.0f) - std::max(b, 0.0f)) / (tiny ? 1.0f : d);
+          out[i] = tiny ? (a + b > 0.0f ? 1.0f : 0.0f) : q;
         }
       }
       return;

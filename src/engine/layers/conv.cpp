@@ -72,14 +72,7 @@ class Conv final : public WeightedLinearLayer {
   }
 
   void forward(const std::vector<const float*>& inputs, float* output, int64_t batch) const override {
-    apply(Weights::kAll, inputs[0], output, batch);
-    if (p_.bias.empty()) return;
-    const int64_t lo = output_shape_[1];
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t o = 0; o < p_.out_channels; ++o) {
-        float* row = output + (b * p_.out_channels + o) * lo;
-        for (int64_t l = 0; l < lo; ++l) row[l] += p_.bias[o];
-      }
+    run(Weights::kAll, inputs[0], output, batch, /*with_bias=*/true);
   }
 
   // Output rows [first, last) of tap k read valid input rows first*stride + k*dil - pad.
@@ -91,9 +84,16 @@ class Conv final : public WeightedLinearLayer {
   }
 
   void apply(Weights w, const float* in, float* out, int64_t batch) const override {
+    run(w, in, out, batch, /*with_bias=*/false);
+  }
+
+  // Output rows start at the bias (or zero); every tap's GEMM accumulates onto them.
+  void run(Weights w, const float* in, float* out, int64_t batch, bool with_bias) const {
     const auto& taps = taps_[static_cast<int>(w)];
     const int64_t li = p_.length_in, lo = output_shape_[1];
-    std::fill(out, out + batch * p_.out_channels * lo, 0.0f);
+    for (int64_t row = 0; row < batch * p_.out_channels; ++row)
+      std::fill(out + row * lo, out + (row + 1) * lo,
+                with_bias && !p_.bias.empty() ? p_.bias[row % p_.out_channels] : 0.0f);
     for (int64_t b = 0; b < batch; ++b) {
       const float* x = in + b * p_.in_channels * li;
       float* y = out + b * p_.out_channels * lo;

@@ -13,10 +13,12 @@ class Sum final : public Layer {
   }
   void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
     const int64_t n = numel(output_shape_) * batch;
-    for (int64_t i = 0; i < n; ++i) {
-      float acc = 0.0f;
-      for (std::size_t j = 0; j < coef_.size(); ++j) acc += coef_[j] * in[j][i];
-      out[i] = acc;
+    const float c0 = coef_[0];
+    for (int64_t i = 0; i < n; ++i) out[i] = c0 * in[0][i];
+    for (std::size_t j = 1; j < coef_.size(); ++j) {
+      const float c = coef_[j];
+      const float* x = in[j];
+      for (int64_t i = 0; i < n; ++i) out[i] += c * x[i];
     }
   }
   RuleKind rule_kind() const override { return RuleKind::kLinear; }
