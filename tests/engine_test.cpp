@@ -151,7 +151,9 @@ INSTANTIATE_TEST_SUITE_P(Table, ConvKernel,
                          ::testing::Values(ConvCase{4, 8, 5, 1, 1, 2, 2, 1, 30}, ConvCase{4, 8, 5, 1, 1, 0, 0, 1, 30},
                                            ConvCase{6, 4, 3, 2, 1, 1, 1, 1, 31}, ConvCase{6, 6, 3, 1, 4, 4, 4, 1, 40},
                                            ConvCase{6, 6, 3, 3, 2, 0, 5, 2, 41}, ConvCase{8, 4, 7, 1, 1, 3, 3, 4, 20},
-                                           ConvCase{4, 4, 1, 1, 1, 0, 0, 1, 9}, ConvCase{3, 5, 9, 4, 3, 7, 1, 1, 64}));
+                                           ConvCase{4, 4, 1, 1, 1, 0, 0, 1, 9}, ConvCase{3, 5, 9, 4, 3, 7, 1, 1, 64},
+                                           ConvCase{16, 8, 3, 2, 1, 1, 1, 1, 33}, ConvCase{20, 6, 5, 1, 2, 4, 4, 1, 40},
+                                           ConvCase{16, 4, 3, 1, 1, -2, -3, 1, 30}));
 
 // ---- bad model files ----
 TEST(OnnxErrors, MissingFileIsIoError) {

@@ -53,6 +53,7 @@ class Model {
   void set_input(int value, int length) { input_value_ = value; input_length_ = length; }
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
   void set_source(std::string s) { source_ = std::move(s); }
+  ValueInfo& values_mutable(int v) { return values_.at(v); }
   /// Removes nodes whose outputs feed no model output.
   void prune_unused();
 

@@ -340,6 +340,10 @@ void op_transpose(Imp& imp, const NodeP& n) {
   imp.emit(make_index_map("Transpose", {s}, out, std::move(map)), {v}, n.output(0));
 }
 
+bool fold_slice_into_conv(Imp& imp, const NodeP& n, const Shape& s, const std::vector<int64_t>& axes,
+                          const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
+                          const std::vector<int64_t>& steps);
+
 void op_slice(Imp& imp, const NodeP& n) {
   const Shape& s = imp.shape_of(0);
   std::vector<int64_t> starts, ends, axes, steps;
@@ -355,10 +359,40 @@ void op_slice(Imp& imp, const NodeP& n) {
   }
   if (axes.empty()) for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(int64_t(i));
   for (auto& a : axes) a = imp.sample_axis(a, s.size());
+  if (fold_slice_into_conv(imp, n, s, axes, starts, ends, steps)) return;
   Shape out;
   auto map = slice_map(s, axes, starts, ends, steps, out);
   const int v = imp.value(0);
   imp.emit(make_index_map("Slice", {s}, out, std::move(map)), {v}, n.output(0));
+}
+
+// A Conv whose only consumer slices a window of its length axis computes just that
+// window (bpnet's profile head reads one position of 2114): the window becomes the
+// conv's padding.
+bool fold_slice_into_conv(Imp& imp, const NodeP& n, const Shape& s, const std::vector<int64_t>& axes,
+                          const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
+                          const std::vector<int64_t>& steps) {
+  const int v = imp.value(0);
+  auto conv = imp.conv_of_value.find(v);
+  if (conv == imp.conv_of_value.end() || imp.consumers[n.input(0)] != 1 || s.size() != 2) return false;
+  if (axes.size() != 1 || axes[0] != 1 || (!steps.empty() && steps[0] != 1)) return false;
+  Shape out;
+  slice_map(s, axes, starts, ends, steps, out);  // resolves clamping and negative indices
+  int64_t first = starts[0] < 0 ? starts[0] + s[1] : starts[0];
+  first = std::clamp<int64_t>(first, 0, s[1]);
+  const int64_t count = out[1];
+  if (count <= 0) return false;
+  ConvParams p = conv->second.second;
+  const int64_t span = p.dilation * (p.kernel - 1) + 1;
+  p.pad_left -= first * p.stride;
+  p.pad_right = (count - 1) * p.stride + span - p.length_in - p.pad_left;
+  Node& node = imp.nodes[conv->second.first];
+  node.layer = make_conv(p);
+  node.op += "+Slice";
+  conv->second.second = p;
+  imp.model.values_mutable(v).shape = node.layer->output_shape();
+  imp.alias(n.output(0), v);
+  return true;
 }
 
 void op_gather(Imp& imp, const NodeP& n) {

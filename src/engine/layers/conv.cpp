@@ -58,6 +58,19 @@ class Conv final : public WeightedLinearLayer {
     cin_g_ = p.in_channels / p.groups;
     cout_g_ = p.out_channels / p.groups;
     // taps_[w][g * K + k] is the (cin_g x cout_g) matrix of tap k, group g.
+    // Few input channels (the one-hot first layer): one GEMM over [L, Cin * K] columns
+    // beats K skinny GEMMs with an inner dimension of Cin.
+    im2col_ = p.groups == 1 && p.in_channels * p.kernel <= 512 && p.in_channels < 16;
+    if (im2col_)
+      for (int w = 0; w < 3; ++w) {
+        flat_[w].resize(p.in_channels * p.kernel, p.out_channels);
+        for (int64_t o = 0; o < p.out_channels; ++o)
+          for (int64_t c = 0; c < p.in_channels; ++c)
+            for (int64_t k = 0; k < p.kernel; ++k) {
+              const float v = p.weight[(o * p.in_channels + c) * p.kernel + k];
+              flat_[w](c * p.kernel + k, o) = w == 0 ? v : w == 1 ? std::max(v, 0.0f) : std::min(v, 0.0f);
+            }
+      }
     for (int w = 0; w < 3; ++w) taps_[w].resize(p.groups * p.kernel);
     for (int64_t g = 0; g < p.groups; ++g)
       for (int64_t k = 0; k < p.kernel; ++k) {
@@ -94,6 +107,15 @@ class Conv final : public WeightedLinearLayer {
     for (int64_t row = 0; row < batch * p_.out_channels; ++row)
       std::fill(out + row * lo, out + (row + 1) * lo,
                 with_bias && !p_.bias.empty() ? p_.bias[row % p_.out_channels] : 0.0f);
+    if (im2col_) {
+      thread_local ColMatrix cols;
+      for (int64_t b = 0; b < batch; ++b) {
+        gather_columns(in + b * p_.in_channels * li, cols);
+        Eigen::Map<ColMatrix> y(out + b * p_.out_channels * lo, lo, p_.out_channels);
+        y.noalias() += cols * flat_[static_cast<int>(w)];
+      }
+      return;
+    }
     for (int64_t b = 0; b < batch; ++b) {
       const float* x = in + b * p_.in_channels * li;
       float* y = out + b * p_.out_channels * lo;
@@ -113,9 +135,42 @@ class Conv final : public WeightedLinearLayer {
     }
   }
 
+  // cols(l, c * K + k) = input(c, l * stride + k * dil - pad) or 0 outside.
+  void gather_columns(const float* x, ColMatrix& cols) const {
+    const int64_t li = p_.length_in, lo = output_shape_[1];
+    cols.resize(lo, p_.in_channels * p_.kernel);
+    for (int64_t c = 0; c < p_.in_channels; ++c)
+      for (int64_t k = 0; k < p_.kernel; ++k) {
+        float* col = cols.data() + (c * p_.kernel + k) * lo;
+        const int64_t shift = k * p_.dilation - p_.pad_left;
+        for (int64_t l = 0; l < lo; ++l) {
+          const int64_t i = l * p_.stride + shift;
+          col[l] = (i >= 0 && i < li) ? x[c * li + i] : 0.0f;
+        }
+      }
+  }
+
   void apply_transpose(Weights w, const float* out_mult, float* in_mult, int64_t batch) const override {
     const auto& taps = taps_[static_cast<int>(w)];
     const int64_t li = p_.length_in, lo = output_shape_[1];
+    if (im2col_) {  // scatter the column gradients back
+      thread_local ColMatrix cols;
+      for (int64_t b = 0; b < batch; ++b) {
+        Eigen::Map<const ColMatrix> m(out_mult + b * p_.out_channels * lo, lo, p_.out_channels);
+        cols.noalias() = m * flat_[static_cast<int>(w)].transpose();
+        float* mi = in_mult + b * p_.in_channels * li;
+        for (int64_t c = 0; c < p_.in_channels; ++c)
+          for (int64_t k = 0; k < p_.kernel; ++k) {
+            const float* col = cols.data() + (c * p_.kernel + k) * lo;
+            const int64_t shift = k * p_.dilation - p_.pad_left;
+            for (int64_t l = 0; l < lo; ++l) {
+              const int64_t i = l * p_.stride + shift;
+              if (i >= 0 && i < li) mi[c * li + i] += col[l];
+            }
+          }
+      }
+      return;
+    }
     for (int64_t b = 0; b < batch; ++b) {
       const float* m = out_mult + b * p_.out_channels * lo;
       float* mi = in_mult + b * p_.in_channels * li;
@@ -152,6 +207,8 @@ class Conv final : public WeightedLinearLayer {
   ConvParams p_;
   int64_t cin_g_ = 0, cout_g_ = 0;
   std::vector<ColMatrix> taps_[3];
+  bool im2col_ = false;
+  ColMatrix flat_[3];  ///< [Cin * K, Cout] weights for the im2col path
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Data movement as an index map: output element j copies input source[j] (or a fill
 // value). Covers Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Slice, Gather, Concat,
 // Pad, Identity, Dropout. Linear: multipliers scatter-add back to their sources.
+#include <algorithm>
 #include <cstring>
 
 #include "engine/layers/layers.hpp"
@@ -13,33 +14,54 @@ class IndexMap final : public Layer {
  public:
   IndexMap(const std::string& kind, std::vector<Shape> inputs, Shape output, std::vector<IndexSource> source,
            float fill)
-      : Layer(kind, std::move(inputs)), source_(std::move(source)), fill_(fill) {
+      : Layer(kind, std::move(inputs)), fill_(fill) {
     output_shape_ = std::move(output);
-    if (static_cast<int64_t>(source_.size()) != numel(output_shape_))
+    if (static_cast<int64_t>(source.size()) != numel(output_shape_))
       throw ModelError(kind + ": index map size mismatch");
+    for (const auto& s : input_shapes_) input_size_.push_back(numel(s));
+    // Runs: consecutive outputs copying consecutive elements of one input (or the fill).
+    for (std::size_t j = 0; j < source.size(); ++j) {
+      if (!runs_.empty()) {
+        Run& r = runs_.back();
+        const bool same_fill = r.input < 0 && source[j].input < 0;
+        const bool next = r.input >= 0 && source[j].input == r.input && source[j].index == r.src + r.length;
+        if (same_fill || next) {
+          ++r.length;
+          continue;
+        }
+      }
+      runs_.push_back({source[j].input, source[j].index, static_cast<int64_t>(j), 1});
+    }
   }
   void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
     const int64_t n = numel(output_shape_);
     for (int64_t b = 0; b < batch; ++b)
-      for (int64_t j = 0; j < n; ++j) {
-        const IndexSource& src = source_[j];
-        out[b * n + j] = src.input < 0 ? fill_ : in[src.input][b * numel(input_shapes_[src.input]) + src.index];
+      for (const Run& r : runs_) {
+        float* dst = out + b * n + r.dst;
+        if (r.input < 0) std::fill(dst, dst + r.length, fill_);
+        else std::memcpy(dst, in[r.input] + b * input_size_[r.input] + r.src, r.length * sizeof(float));
       }
   }
   RuleKind rule_kind() const override { return RuleKind::kLinear; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_);
     for (int64_t s = 0; s < ctx.streams; ++s)
-      for (int64_t j = 0; j < n; ++j) {
-        const IndexSource& src = source_[j];
-        if (src.input >= 0)
-          in_mult[src.input][s * numel(input_shapes_[src.input]) + src.index] += ctx.out_mult[s * n + j];
+      for (const Run& r : runs_) {
+        if (r.input < 0) continue;
+        const float* m = ctx.out_mult + s * n + r.dst;
+        float* mi = in_mult[r.input] + s * input_size_[r.input] + r.src;
+        for (int64_t i = 0; i < r.length; ++i) mi[i] += m[i];
       }
   }
   int64_t flops() const override { return 0; }
 
  private:
-  std::vector<IndexSource> source_;
+  struct Run {
+    int32_t input;
+    int64_t src, dst, length;
+  };
+  std::vector<Run> runs_;
+  std::vector<int64_t> input_size_;
   float fill_;
 };
 

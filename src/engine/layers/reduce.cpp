@@ -52,9 +52,22 @@ class Reduce final : public Layer {
     // Reducing the length axis of a [C, L] value makes the result depend on every position.
     global_ = input.size() >= 2 && std::find(axes.begin(), axes.end(), int64_t(input.size()) - 1) != axes.end();
     global_ = global_ || axes.empty();
+    contiguous_ = true;  // each output sums one contiguous block (reduction over trailing axes)
+    for (std::size_t i = 0; i < map_.out_index.size() && contiguous_; ++i)
+      contiguous_ = map_.out_index[i] == static_cast<int32_t>(i / map_.group_size);
   }
   void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
     const int64_t n_in = numel(input_shapes_[0]), n_out = numel(output_shape_);
+    if (contiguous_) {
+      const int64_t g = map_.group_size;
+      for (int64_t row = 0; row < batch * n_out; ++row) {
+        const float* x = in[0] + row * g;
+        double acc = 0.0;
+        for (int64_t i = 0; i < g; ++i) acc += x[i];
+        out[row] = static_cast<float>(acc * scale_);
+      }
+      return;
+    }
     std::vector<double> acc(n_out);
     for (int64_t b = 0; b < batch; ++b) {
       std::fill(acc.begin(), acc.end(), 0.0);
@@ -83,6 +96,7 @@ class Reduce final : public Layer {
   ReduceMap map_;
   float scale_ = 1.0f;
   bool global_ = false;
+  bool contiguous_ = false;
 };
 
 }  // namespace
