@@ -33,5 +33,7 @@ Subcommand inspect_command();
 Subcommand score_command();
 Subcommand shuffle_command();
 Subcommand merge_command();
+Subcommand seqlets_command();
+Subcommand motifs_command();
 
 }  // namespace seqlift::app

@@ -1,0 +1,163 @@
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "motifs/report.hpp"
+#include "seqlift/dna.hpp"
+#include "seqlift/error.hpp"
+#include "seqlift/log.hpp"
+#include "seqlift/motif_summary.hpp"
+#include "seqlift/npy.hpp"
+#include "seqlift/output.hpp"
+#include "seqlift/regions.hpp"
+
+namespace seqlift {
+namespace {
+
+struct Contributions {
+  std::vector<std::string> names, chroms;
+  std::vector<double> starts;
+  int64_t n = 0, length = 0, targets = 0;
+};
+
+Contributions open_contributions(const NpzReader& z, const std::string& path, int64_t target) {
+  for (const char* m : {"proj", "hyp", "names"})
+    if (!z.has(m)) throw InputError(path + ": no '" + std::string(m) + "' array (is it a seqlift score --npz?)");
+  const auto& s = z.shape("proj");
+  if (s.size() != 4 || s[2] != 4) throw InputError(path + ": 'proj' is not [N, T, 4, L]");
+  Contributions c;
+  c.n = s[0];
+  c.targets = s[1];
+  c.length = s[3];
+  if (target < 0 || target >= c.targets)
+    throw UsageError("--target " + std::to_string(target) + " but " + path + " holds " + std::to_string(c.targets) +
+                     " target(s)");
+  c.names = z.read_strings("names");
+  if (z.has("coords_chrom")) {
+    c.chroms = z.read_strings("coords_chrom");
+    c.starts = z.read_all("coords_start");
+  } else {
+    c.chroms = c.names;
+    c.starts.assign(c.n, 0.0);
+  }
+  return c;
+}
+
+// [4][L] rows of target t for region i.
+std::vector<float> target_rows(const NpzReader& z, const char* name, int64_t i, int64_t t, int64_t targets,
+                               int64_t length) {
+  auto all = z.read_rows(name, i, 1);
+  return std::vector<float>(all.begin() + t * 4 * length, all.begin() + (t + 1) * 4 * length);
+  (void)targets;
+}
+
+}  // namespace
+
+int64_t run_seqlets(const SeqletRunOptions& o) {
+  NpzReader z(o.npz);
+  const Contributions c = open_contributions(z, o.npz, o.target);
+  std::vector<std::vector<float>> x(c.n, std::vector<float>(c.length, 0.0f));
+  for (int64_t i = 0; i < c.n; ++i) {
+    const auto p = target_rows(z, "proj", i, o.target, c.targets, c.length);
+    for (int ch = 0; ch < 4; ++ch)
+      for (int64_t j = 0; j < c.length; ++j) x[i][j] += p[ch * c.length + j];
+  }
+  std::vector<Seqlet> seqlets;
+  if (o.method == "recursive") seqlets = recursive_seqlets(x, o.seqlets);
+  else if (o.method == "laplace") seqlets = laplace_seqlets(x, o.seqlets);
+  else throw UsageError("--method must be recursive or laplace (got '" + o.method + "')");
+  OutputFile out(o.output);
+  int64_t k = 0;
+  for (const auto& s : seqlets) {
+    const int64_t base = static_cast<int64_t>(c.starts[s.region]);
+    std::fprintf(out.get(), "%s\t%lld\t%lld\tseqlet%lld\t%.6g\t.\t%.3g\t%s\n", c.chroms[s.region].c_str(),
+                 (long long)(base + s.start), (long long)(base + s.end), (long long)k++, s.contribution, s.p_value,
+                 c.names[s.region].c_str());
+  }
+  out.commit();
+  return static_cast<int64_t>(seqlets.size());
+}
+
+MotifRunSummary run_motifs(const MotifRunOptions& o) {
+  if (o.out_dir.empty()) throw UsageError("motifs needs --out-dir");
+  NpzReader z(o.npz);
+  const Contributions c = open_contributions(z, o.npz, o.target);
+  const MotifDatabase db = read_meme(o.motifs);
+  const MotifMatcher matcher(db);
+  std::map<std::string, int64_t> row_of;
+  for (int64_t i = 0; i < c.n; ++i) row_of[c.names[i]] = i;
+  if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST)
+    throw IoError(o.out_dir + ": cannot create directory: " + std::strerror(errno));
+
+  // Read the seqlets (BED6+ from `seqlift seqlets`).
+  BedReader bed(o.seqlets);
+  std::ifstream raw(o.seqlets);
+  std::vector<AnnotatedSeqlet> seqlets;
+  std::string line;
+  long line_no = 0;
+  while (std::getline(raw, line)) {
+    ++line_no;
+    if (line.empty() || line[0] == '#' || line.rfind("track", 0) == 0) continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string tok;
+    while (std::getline(ss, tok, '\t')) f.push_back(tok);
+    if (f.size() < 8)
+      throw ParseError(o.seqlets, line_no, "expected 8 columns (chrom start end name contribution strand p region), found " +
+                                               std::to_string(f.size()));
+    AnnotatedSeqlet s;
+    s.chrom = f[0];
+    char* end = nullptr;
+    s.start = std::strtoll(f[1].c_str(), &end, 10);
+    if (*end) throw ParseError(o.seqlets, line_no, "start is not an integer: '" + f[1] + "'");
+    s.end = std::strtoll(f[2].c_str(), &end, 10);
+    if (*end || s.end <= s.start) throw ParseError(o.seqlets, line_no, "bad end '" + f[2] + "'");
+    s.contribution = std::strtod(f[4].c_str(), &end);
+    if (*end) throw ParseError(o.seqlets, line_no, "contribution is not a number: '" + f[4] + "'");
+    s.region = f[7];
+    auto it = row_of.find(s.region);
+    if (it == row_of.end()) throw ParseError(o.seqlets, line_no, "region '" + s.region + "' is not in " + o.npz);
+    s.row = it->second;
+    s.offset = s.start - static_cast<int64_t>(c.starts[s.row]);
+    if (s.offset < 0 || s.offset + (s.end - s.start) > c.length)
+      throw ParseError(o.seqlets, line_no, "seqlet lies outside region '" + s.region + "'");
+    seqlets.push_back(s);
+  }
+  (void)bed;
+  // CWM of each seqlet (hypothetical contributions, sign-flipped for negative seqlets),
+  // its sequence, and its matches.
+  MotifRunSummary summary;
+  for (auto& s : seqlets) {
+    const auto hyp = target_rows(z, "hyp", s.row, o.target, c.targets, c.length);
+    const auto ohe = target_rows(z, "ohe", s.row, 0, 1, c.length);
+    const double sign = s.contribution < 0 ? -1.0 : 1.0;
+    for (int64_t j = s.offset; j < s.offset + (s.end - s.start); ++j) {
+      std::array<double, 4> col{};
+      for (int ch = 0; ch < 4; ++ch) col[ch] = sign * hyp[ch * c.length + j];
+      s.cwm.push_back(col);
+      std::array<float, 4> b{};
+      for (int ch = 0; ch < 4; ++ch) b[ch] = ohe[ch * c.length + j];
+      int best = -1;
+      for (int ch = 0; ch < 4; ++ch)
+        if (b[ch] > 0.5f) best = ch;
+      s.sequence += best < 0 ? 'N' : "ACGT"[best];
+    }
+    s.region_centre_offset = s.offset + (s.end - s.start) / 2 - c.length / 2;
+    auto matches = matcher.match(s.cwm);
+    s.best = matches.front();
+    for (std::size_t k = 0; k < 3 && k < matches.size(); ++k) s.top.push_back(matches[k]);
+    ++summary.seqlets;
+    summary.annotated += s.best.q_value <= 0.05;
+  }
+  summary.motifs_found = write_motif_outputs(o.out_dir, db, seqlets, c.length);
+  return summary;
+}
+
+}  // namespace seqlift
