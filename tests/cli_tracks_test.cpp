@@ -178,19 +178,22 @@ TEST(CliTracks, RevcompAverageIsStrandSymmetric) {
 }
 
 // examples/Snakefile on the bundled example: sharded scoring + merge, as in CI.
-TEST(Workflow, SnakefileRunsShardedScoringAndMerge) {
+TEST(Workflow, SnakefileRunsShardedScoringMergeAndMotifs) {
   if (std::system("snakemake --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "snakemake is not installed";
   const std::string dir = test::temp_dir() + "/snake";
   const std::string repo = std::string(SEQLIFT_DATA) + "/..";
   const std::string cmd = "snakemake -s " + repo + "/examples/Snakefile --cores 2 --quiet --directory " + dir +
                           " --config seqlift=" + SEQLIFT_BINARY + " model=" + kData + "/example_model.onnx genome=" +
-                          kData + "/example_genome.fa peaks=" + kData + "/example_peaks.bed out=" + dir +
+                          kData + "/example_genome.fa peaks=" + kData + "/example_peaks.bed motifs=" + kData +
+                          "/JASPAR2024_CORE_vertebrates_non-redundant.meme out=" + dir +
                           "/out n_refs=2 shards=2 > " + dir + ".log 2>&1";
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   ASSERT_EQ(std::system(cmd.c_str()), 0) << test::slurp(dir + ".log");
   auto v = bigwig_values(dir + "/out/contributions.bw", "chr1", 5000, 6000);  // peak0
   ASSERT_EQ(v.size(), 1000u);
   EXPECT_FALSE(std::isnan(v[500]));
+  EXPECT_NE(test::slurp(dir + "/out/motifs/report.html").find("<svg"), std::string::npos);
+  EXPECT_TRUE(test::file_exists(dir + "/out/motifs/motifs.tsv"));
 }
 
 }  // namespace
