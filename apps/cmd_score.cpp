@@ -50,9 +50,10 @@ Subcommand score_command() {
               char buf[256];
               std::snprintf(buf, sizeof buf,
                             "score: %lld regions x %lld references x %lld targets; worst summation-to-delta error %.3g; "
-                            "%lld regions over tolerance",
+                            "%lld regions over tolerance; %lld with NaN/Inf",
                             (long long)sum.regions, (long long)sum.references, (long long)sum.targets,
-                            sum.worst_delta_error, (long long)sum.regions_over_tolerance);
+                            sum.worst_delta_error, (long long)sum.regions_over_tolerance,
+                            (long long)sum.regions_not_finite);
               log_summary(buf);
             };
           }};

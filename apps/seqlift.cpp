@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
 
@@ -22,6 +23,7 @@ std::vector<seqlift::app::Subcommand> subcommands() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  seqlift::install_signal_cleanup();
   CLI::App app{"seqlift " SEQLIFT_VERSION ": DeepLIFT contribution scores for genomics sequence models", "seqlift"};
   app.set_version_flag("--version", SEQLIFT_VERSION);
   app.require_subcommand(1);

@@ -35,6 +35,7 @@ struct ScoreSummary {
   double worst_delta_error = 0;    ///< max over pairs of |sum(C) - delta|
   double seconds = 0;
   int64_t regions_over_tolerance = 0;
+  int64_t regions_not_finite = 0;  ///< NaN/Inf in outputs or contributions (reported, kept out of tracks)
   std::string reference_description;
 };
 

@@ -134,6 +134,10 @@ Const read_tensor(const onnx::TensorProto& t, const std::string& where) {
       throw ModelError(where + ": tensor '" + t.name() + "' has unsupported data type " +
                        std::to_string(t.data_type()));
   }
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(c.v[i]))
+      throw ModelError(where + ": tensor '" + t.name() + "' holds " + (std::isnan(c.v[i]) ? "NaN" : "Inf") +
+                       " at element " + std::to_string(i));
   return c;
 }
 

@@ -90,6 +90,7 @@ RegionCount count_regions(const SequenceSourceOptions& options) {
     FastaRecord rec;
     while (reader.next(rec))
       if (in_shard(options, index++)) note(rec.name, rec.name);
+    if (index == 0) throw ParseError(options.fasta, 1, "no FASTA records (empty file?)");
     return c;
   }
   Genome genome(options.genome);
@@ -108,6 +109,7 @@ RegionCount count_regions(const SequenceSourceOptions& options) {
     throw;
   }
   set_log_level(old);
+  if (index == 0) throw ParseError(options.regions, 1, "no regions (empty file?)");
   return c;
 }
 

@@ -146,7 +146,6 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db, con
     ++ms.histogram[std::clamp(static_cast<int>(rel * kHistogramBins), 0, kHistogramBins - 1)];
     add_aligned(ms, s, static_cast<int64_t>(m.pwm.size()));
   }
-  tsv.commit();
   std::vector<MotifSummary> ordered;
   for (auto& [id, ms] : per_motif) {
     for (std::size_t j = 0; j < ms.cwm.size(); ++j)
@@ -167,7 +166,6 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db, con
                  db.motifs[ms.motif].name.c_str(), (long long)ms.count, ms.total, ms.total / ms.count,
                  double(ms.positive) / ms.count, hist.c_str());
   }
-  mt.commit();
   // report.html: self-contained (inline SVG and CSS).
   OutputFile html(dir + "/report.html");
   std::fprintf(html.get(),
@@ -192,6 +190,8 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db, con
                  100.0 * ms.positive / ms.count, histogram_svg(ms.histogram, region_length).c_str());
   }
   std::fprintf(html.get(), "</table>\n</body></html>\n");
+  tsv.commit();  // all three only once all are written
+  mt.commit();
   html.commit();
   return static_cast<int64_t>(ordered.size());
 }

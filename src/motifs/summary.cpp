@@ -93,12 +93,10 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
   const MotifMatcher matcher(db);
   std::map<std::string, int64_t> row_of;
   for (int64_t i = 0; i < c.n; ++i) row_of[c.names[i]] = i;
-  if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST)
-    throw IoError(o.out_dir + ": cannot create directory: " + std::strerror(errno));
 
   // Read the seqlets (BED6+ from `seqlift seqlets`).
-  BedReader bed(o.seqlets);
   std::ifstream raw(o.seqlets);
+  if (!raw) throw IoError(o.seqlets + ": cannot open for reading: " + std::strerror(errno));
   std::vector<AnnotatedSeqlet> seqlets;
   std::string line;
   long line_no = 0;
@@ -130,7 +128,6 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
       throw ParseError(o.seqlets, line_no, "seqlet lies outside region '" + s.region + "'");
     seqlets.push_back(s);
   }
-  (void)bed;
   // CWM of each seqlet (hypothetical contributions, sign-flipped for negative seqlets),
   // its sequence, and its matches.
   MotifRunSummary summary;
@@ -156,6 +153,9 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
     ++summary.seqlets;
     summary.annotated += s.best.q_value <= 0.05;
   }
+  // The directory is made only now, so a failed run leaves nothing behind.
+  if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST)
+    throw IoError(o.out_dir + ": cannot create directory: " + std::strerror(errno));
   summary.motifs_found = write_motif_outputs(o.out_dir, db, seqlets, c.length);
   return summary;
 }

@@ -124,7 +124,11 @@ ScoreSummary run_score(const ScoreOptions& o) {
   Explainer explainer(*model, eo);
   const int length = model->input_length();
   const RegionCount counted = count_regions(o.input);
-  if (counted.regions == 0) throw InputError("no regions to score (empty input or shard)");
+  if (counted.regions == 0)
+    throw InputError((o.input.fasta.empty() ? o.input.regions : o.input.fasta) + ": no regions to score" +
+                     (o.input.shard_count > 1 ? " in shard " + std::to_string(o.input.shard_index) + "/" +
+                                                    std::to_string(o.input.shard_count)
+                                              : " (all windows skipped?)"));
   auto refs = open_references(o, length, counted.regions);
   const int64_t K = refs->count(), T = explainer.targets().size(), n_in = kAlphabetSize * int64_t(length);
   if (o.rule == Rule::kGradient)
@@ -188,7 +192,14 @@ ScoreSummary run_score(const ScoreOptions& o) {
     if (!error.empty()) throw InputError(error);
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       const RegionResult& r = results[i];
-      for (auto& sink : sinks) sink->add(ScoredRegion{chunk[i], r.e, r.ohe});
+      const bool finite = std::all_of(r.e.prediction.begin(), r.e.prediction.end(), [](float v) { return std::isfinite(v); }) &&
+                          std::all_of(r.e.hypothetical.begin(), r.e.hypothetical.end(), [](float v) { return std::isfinite(v); });
+      if (!finite) {
+        ++summary.regions_not_finite;
+        log_warn("region '" + chunk[i].name + "': the model output or contributions contain NaN or Inf; kept in the "
+                 "arrays as computed, left out of bigWig/bedGraph tracks");
+      }
+      for (auto& sink : sinks) sink->add(ScoredRegion{chunk[i], r.e, r.ohe, finite});
       bool warned = false;
       for (int64_t j = 0; j < T * K; ++j) {
         summary.worst_delta_error = std::max(summary.worst_delta_error, r.e.delta_error[j]);

@@ -77,6 +77,7 @@ class TrackSink final : public ScoreSink {
         }()) {}
   void add(const ScoredRegion& r) override {
     if (!r.region.window) throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
+    if (!r.finite) return;  // reported by the caller; never written into a track
     const int64_t L = static_cast<int64_t>(r.ohe.size() / 4);
     values_.assign(L, 0.0f);
     const float* p = r.e.projected.data() + target_ * 4 * L;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/output.hpp"
 #include "seqlift/track.hpp"
@@ -20,6 +21,11 @@ constexpr int kZoomLevels = 10;
 void write_bigwig(const std::string& path, TrackAssembler& track) {
   std::call_once(g_bw_init, [] { bwInit(1 << 17); });
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  register_temp_file(tmp);
+  struct Unregister {
+    std::string p;
+    ~Unregister() { unregister_temp_file(p); }
+  } unregister{tmp};
   bigWigFile_t* fp = bwOpen(tmp.c_str(), nullptr, "w");
   if (!fp) throw IoError(path + ": cannot open for writing: " + std::strerror(errno));
   auto fail = [&](const std::string& what) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 
 namespace seqlift {
@@ -320,8 +321,12 @@ constexpr uint64_t kLocalHeaderFixed = 30 + 20;  // + file name; zip64 extra fie
 
 NpzWriter::NpzWriter(std::string path) : path_(std::move(path)) {
   tmp_path_ = path_ + ".tmp." + std::to_string(getpid());
+  register_temp_file(tmp_path_);
   fd_ = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd_ < 0) throw IoError(path_ + ": cannot open for writing: " + std::strerror(errno));
+  if (fd_ < 0) {
+    unregister_temp_file(tmp_path_);
+    throw IoError(path_ + ": cannot open for writing: " + std::strerror(errno));
+  }
 }
 
 NpzWriter::~NpzWriter() {
@@ -329,6 +334,7 @@ NpzWriter::~NpzWriter() {
     ::close(fd_);
     std::remove(tmp_path_.c_str());
   }
+  unregister_temp_file(tmp_path_);
 }
 
 int NpzWriter::declare(const std::string& name, const std::string& dtype, const std::vector<int64_t>& shape) {

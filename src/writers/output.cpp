@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 
 namespace seqlift {
@@ -16,8 +17,12 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
     return;
   }
   tmp_path_ = path_ + ".tmp." + std::to_string(getpid());
+  register_temp_file(tmp_path_);
   fp_ = std::fopen(tmp_path_.c_str(), "w");
-  if (!fp_) throw IoError(path_ + ": cannot open for writing: " + std::strerror(errno));
+  if (!fp_) {
+    unregister_temp_file(tmp_path_);
+    throw IoError(path_ + ": cannot open for writing: " + std::strerror(errno));
+  }
 }
 
 OutputFile::~OutputFile() {
@@ -25,6 +30,7 @@ OutputFile::~OutputFile() {
     std::fclose(fp_);
     std::remove(tmp_path_.c_str());
   }
+  if (!is_stdout_) unregister_temp_file(tmp_path_);
 }
 
 void OutputFile::commit() {
