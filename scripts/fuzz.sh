@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default
+# 60) on seed corpora made from data/ and tests/data. A crash, leak or hang fails the
+# script and leaves the reproducer in build-fuzz/findings/.
+# Usage: scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET=${1:-60}
+CXX=clang++ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEQLIFT_FUZZ=ON \
+  -DSEQLIFT_BUILD_TESTS=OFF >/dev/null
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz >/dev/null
+C=build-fuzz/corpus
+mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz build-fuzz/findings
+cp tests/data/peer/zoo/x.fa tests/data/deeplift_paper/x.fa $C/fasta/
+head -c 4000 data/example_genome.fa > $C/fasta/genome_head.fa
+cp data/example_peaks.bed $C/bed/
+printf 'chr1\t0\t10\tp\t0\t-\t1\t1\t1\t5\n' > $C/bed/narrowpeak.bed
+head -c 3000 data/JASPAR2024_CORE_vertebrates_non-redundant.meme > $C/meme/jaspar_head.meme
+cp tests/data/peer/zoo/model.onnx $C/onnx/zoo.onnx
+cp tests/data/deeplift_paper/paper_logits.onnx $C/onnx/paper.onnx
+[ -f build/tests/npz_seed.npz ] && cp build/tests/npz_seed.npz $C/npz/ || true
+build/seqlift -q score -m tests/data/peer/zoo/model.onnx --fasta tests/data/peer/zoo/x.fa --n-refs 1 \
+  --npz $C/npz/zoo.npz 2>/dev/null || true
+status=0
+for t in fasta bed meme onnx npz; do
+  echo "fuzz_$t: ${SECONDS_PER_TARGET}s"
+  if ! ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$t -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+      -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=build-fuzz/findings/$t- $C/$t > build-fuzz/fuzz_$t.log 2>&1; then
+    echo "fuzz_$t FAILED:"; tail -30 build-fuzz/fuzz_$t.log; status=1
+  fi
+  grep -E "^#[0-9]+.*DONE|^Done" build-fuzz/fuzz_$t.log | tail -1 || true
+done
+exit $status
