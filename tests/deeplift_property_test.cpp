@@ -147,6 +147,19 @@ const std::vector<Net>& nets() {
   return all;
 }
 
+// Random weights for net.build(): normal(0, 0.6); "var*" tensors (BatchNorm variances)
+// positive.
+std::function<std::string(const std::string&, std::vector<int64_t>)> random_weights(OnnxBuilder& b, std::mt19937& rng) {
+  return [&b, &rng](const std::string& name, std::vector<int64_t> dims) {
+    std::normal_distribution<float> nd(0.0f, 0.6f);
+    int64_t n = 1;
+    for (auto d : dims) n *= d;
+    std::vector<float> vals(n);
+    for (auto& x : vals) x = name.rfind("var", 0) == 0 ? 0.5f + std::fabs(nd(rng)) : nd(rng);
+    return b.init(name, dims, vals);
+  };
+}
+
 class RandomNetworks : public ::testing::TestWithParam<std::tuple<int, Rule>> {};
 
 TEST_P(RandomNetworks, SummationToDeltaEveryPair) {
@@ -154,16 +167,8 @@ TEST_P(RandomNetworks, SummationToDeltaEveryPair) {
   const Net& net = nets()[net_index];
   for (uint32_t seed = 1; seed <= 3; ++seed) {
     std::mt19937 rng(seed * 7919 + net_index);
-    std::normal_distribution<float> nd(0.0f, 0.6f);
     OnnxBuilder b(kLen);
-    auto weights = [&](const std::string& name, std::vector<int64_t> dims) {
-      int64_t n = 1;
-      for (auto d : dims) n *= d;
-      std::vector<float> vals(n);
-      for (auto& x : vals) x = name.rfind("var", 0) == 0 ? 0.5f + std::fabs(nd(rng)) : nd(rng);
-      return b.init(name, dims, vals);
-    };
-    net.build(b, weights);
+    net.build(b, random_weights(b, rng));
     auto model = load_model(b.save(test::temp_dir() + "/prop_" + std::to_string(net_index) + ".onnx"));
     std::uniform_int_distribution<int> base(0, 3);
     auto random_one_hot = [&] {
@@ -202,15 +207,7 @@ INSTANTIATE_TEST_SUITE_P(EveryLayerKind, RandomNetworks,
 TEST(RandomNetworks, GradientRuleBreaksSummationToDelta) {
   OnnxBuilder b(kLen);
   std::mt19937 rng(3);
-  std::normal_distribution<float> nd(0.0f, 0.6f);
-  auto weights = [&](const std::string& name, std::vector<int64_t> dims) {
-    int64_t n = 1;
-    for (auto d : dims) n *= d;
-    std::vector<float> vals(n);
-    for (auto& x : vals) x = name.rfind("var", 0) == 0 ? 0.5f + std::fabs(nd(rng)) : nd(rng);
-    return b.init(name, dims, vals);
-  };
-  nets()[0].build(b, weights);
+  nets()[0].build(b, random_weights(b, rng));
   auto model = load_model(b.save(test::temp_dir() + "/prop_grad.onnx"));
   std::vector<float> x(4 * kLen, 0.0f), r(4 * kLen, 0.0f);
   for (int64_t j = 0; j < kLen; ++j) {

@@ -49,6 +49,14 @@ struct ReceptiveField {
   bool global = false;  ///< depends on the whole input
 };
 
+/// Receptive field after a sliding window of `kernel` taps spaced `dilation` apart,
+/// moved by `stride` (convolutions and pools).
+inline ReceptiveField windowed_field(ReceptiveField rf, int64_t kernel, int64_t dilation, int64_t stride) {
+  rf.span += (kernel - 1) * dilation * rf.jump;
+  rf.jump *= stride;
+  return rf;
+}
+
 class Layer {
  public:
   virtual ~Layer() = default;

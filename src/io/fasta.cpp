@@ -1,42 +1,29 @@
 #include "seqlift/fasta.hpp"
 
-#include <htslib/bgzf.h>
-#include <htslib/kstring.h>
 
 #include <cstdio>
 #include <cstring>
 
+#include "io/line_reader.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
 
 namespace seqlift {
 
 struct FastaReader::Impl {
-  BGZF* fp = nullptr;
-  kstring_t buf = {0, 0, nullptr};
-  ~Impl() {
-    if (fp) bgzf_close(fp);
-    free(buf.s);
-  }
+  explicit Impl(const std::string& path) : lines(path) {}
+  LineReader lines;
 };
 
-FastaReader::FastaReader(const std::string& path) : path_(path), impl_(new Impl) {
-  impl_->fp = bgzf_open(path.c_str(), "r");
-  if (!impl_->fp) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
-}
+FastaReader::FastaReader(const std::string& path) : path_(path), impl_(new Impl(path)) {}
 
 FastaReader::~FastaReader() = default;
 
-// Reads one line into line_ without its '\n' or '\r'. False at end of file.
+// Reads one line into line_ without its terminator or trailing blanks. False at EOF.
 bool FastaReader::read_line() {
-  int ret = bgzf_getline(impl_->fp, '\n', &impl_->buf);
-  if (ret == -1) return false;
-  if (ret < -1)
-    throw ParseError(path_, line_no_ + 1, "truncated or corrupt compressed data");
-  ++line_no_;
-  line_.assign(impl_->buf.s, impl_->buf.l);
-  while (!line_.empty() && (line_.back() == '\r' || line_.back() == ' ' || line_.back() == '\t'))
-    line_.pop_back();
+  if (!impl_->lines.next(line_)) return false;
+  line_no_ = impl_->lines.line_number();
+  while (!line_.empty() && (line_.back() == ' ' || line_.back() == '\t')) line_.pop_back();
   return true;
 }
 

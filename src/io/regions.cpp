@@ -1,12 +1,11 @@
 #include "seqlift/regions.hpp"
 
-#include <htslib/bgzf.h>
-#include <htslib/kstring.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
+#include "io/line_reader.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
@@ -15,18 +14,11 @@
 namespace seqlift {
 
 struct BedReader::Impl {
-  BGZF* fp = nullptr;
-  kstring_t buf = {0, 0, nullptr};
-  ~Impl() {
-    if (fp) bgzf_close(fp);
-    free(buf.s);
-  }
+  explicit Impl(const std::string& path) : lines(path) {}
+  LineReader lines;
 };
 
-BedReader::BedReader(const std::string& path) : path_(path), impl_(new Impl) {
-  impl_->fp = bgzf_open(path.c_str(), "r");
-  if (!impl_->fp) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
-}
+BedReader::BedReader(const std::string& path) : path_(path), impl_(new Impl(path)) {}
 
 BedReader::~BedReader() = default;
 
@@ -56,12 +48,8 @@ static int64_t parse_int(const std::string& text, const std::string& path, long 
 bool BedReader::next(BedRecord& rec) {
   std::string line;
   for (;;) {
-    int ret = bgzf_getline(impl_->fp, '\n', &impl_->buf);
-    if (ret == -1) return false;
-    if (ret < -1) throw ParseError(path_, line_no_ + 1, "truncated or corrupt compressed data");
-    ++line_no_;
-    line.assign(impl_->buf.s, impl_->buf.l);
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+    if (!impl_->lines.next(line)) return false;
+    line_no_ = impl_->lines.line_number();
     if (line.empty() || line[0] == '#' || line.rfind("track", 0) == 0 ||
         line.rfind("browser", 0) == 0)
       continue;

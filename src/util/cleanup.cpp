@@ -1,8 +1,12 @@
 #include "seqlift/cleanup.hpp"
 
+#include "seqlift/error.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <mutex>
@@ -43,6 +47,14 @@ void unregister_temp_file(const std::string& path) {
       g_used[i].store(false);
       return;
     }
+}
+
+void rename_into_place(const std::string& tmp, const std::string& path) {
+  const bool ok = std::rename(tmp.c_str(), path.c_str()) == 0;
+  const int err = errno;
+  if (!ok) std::remove(tmp.c_str());
+  unregister_temp_file(tmp);
+  if (!ok) throw IoError(path + ": cannot rename from " + tmp + ": " + std::strerror(err));
 }
 
 void install_signal_cleanup() {

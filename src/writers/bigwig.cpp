@@ -54,10 +54,7 @@ void write_bigwig(const std::string& path, TrackAssembler& track) {
     throw;
   }
   bwClose(fp);  // writes zoom levels and the index
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw IoError(path + ": cannot rename from " + tmp + ": " + std::strerror(errno));
-  }
+  rename_into_place(tmp, path);
 }
 
 void write_bedgraph(const std::string& path, TrackAssembler& track) {

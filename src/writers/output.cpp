@@ -47,10 +47,7 @@ void OutputFile::commit() {
     std::remove(tmp_path_.c_str());
     throw IoError(path_ + ": write failed: " + std::strerror(errno));
   }
-  if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
-    std::remove(tmp_path_.c_str());
-    throw IoError(path_ + ": cannot rename from " + tmp_path_ + ": " + std::strerror(errno));
-  }
+  rename_into_place(tmp_path_, path_);
 }
 
 }  // namespace seqlift

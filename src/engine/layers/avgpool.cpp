@@ -60,10 +60,7 @@ class AvgPool final : public Layer {
 
   int64_t flops() const override { return p_.channels * output_shape_[1] * p_.kernel; }
   ReceptiveField receptive_field(const std::vector<ReceptiveField>& in) const override {
-    ReceptiveField rf = in[0];
-    rf.span += (p_.kernel - 1) * p_.dilation * rf.jump;
-    rf.jump *= p_.stride;
-    return rf;
+    return windowed_field(in[0], p_.kernel, p_.dilation, p_.stride);
   }
 
  private:

@@ -197,10 +197,7 @@ class Conv final : public WeightedLinearLayer {
     return 2 * p_.out_channels * output_shape_[1] * cin_g_ * p_.kernel;
   }
   ReceptiveField receptive_field(const std::vector<ReceptiveField>& in) const override {
-    ReceptiveField rf = in[0];
-    rf.span += (p_.kernel - 1) * p_.dilation * rf.jump;
-    rf.jump *= p_.stride;
-    return rf;
+    return windowed_field(in[0], p_.kernel, p_.dilation, p_.stride);
   }
 
  private:
