@@ -11,17 +11,26 @@ CXX=clang++ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz >/dev/null
 C=build-fuzz/corpus
 mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz build-fuzz/findings
-cp tests/data/peer/zoo/x.fa tests/data/deeplift_paper/x.fa $C/fasta/
+cp tests/data/peer/zoo/x.fa $C/fasta/zoo_x.fa
+cp tests/data/deeplift_paper/x.fa $C/fasta/paper_x.fa
 head -c 4000 data/example_genome.fa > $C/fasta/genome_head.fa
 cp data/example_peaks.bed $C/bed/
 printf 'chr1\t0\t10\tp\t0\t-\t1\t1\t1\t5\n' > $C/bed/narrowpeak.bed
 head -c 3000 data/JASPAR2024_CORE_vertebrates_non-redundant.meme > $C/meme/jaspar_head.meme
 cp tests/data/peer/zoo/model.onnx $C/onnx/zoo.onnx
 cp tests/data/deeplift_paper/paper_logits.onnx $C/onnx/paper.onnx
-[ -f build/tests/npz_seed.npz ] && cp build/tests/npz_seed.npz $C/npz/ || true
 build/seqlift -q score -m tests/data/peer/zoo/model.onnx --fasta tests/data/peer/zoo/x.fa --n-refs 1 \
   --npz $C/npz/zoo.npz 2>/dev/null || true
 status=0
+# Past findings first: each must now run clean.
+for t in onnx npz; do
+  for f in fuzz/regressions/$t/*; do
+    [ -f "$f" ] || continue
+    if ! build-fuzz/fuzz/fuzz_$t -rss_limit_mb=2048 "$f" > build-fuzz/regression.log 2>&1; then
+      echo "regression $f FAILED:"; tail -20 build-fuzz/regression.log; status=1
+    fi
+  done
+done
 for t in fasta bed meme onnx npz; do
   echo "fuzz_$t: ${SECONDS_PER_TARGET}s"
   if ! ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$t -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \

@@ -54,6 +54,7 @@ class NpzReader {
   void read_at(uint64_t offset, void* out, uint64_t bytes) const;
   std::string path_;
   int fd_ = -1;
+  uint64_t file_size_ = 0;
   std::vector<std::pair<std::string, Member>> members_;
 };
 

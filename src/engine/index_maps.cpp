@@ -34,6 +34,7 @@ std::vector<IndexSource> transpose_map(const Shape& in, const std::vector<int64_
   out.assign(in.size(), 0);
   for (std::size_t a = 0; a < perm.size(); ++a) out[a] = in[perm[a]];
   const auto st = strides_of(in);
+  check_tensor_size(out, "index map output");
   std::vector<IndexSource> map;
   map.reserve(numel(out));
   for_each_index(out, [&](const std::vector<int64_t>& idx) {
@@ -68,6 +69,7 @@ std::vector<IndexSource> slice_map(const Shape& in, const std::vector<int64_t>& 
     step[a] = st;
   }
   const auto sti = strides_of(in);
+  check_tensor_size(out, "index map output");
   std::vector<IndexSource> map;
   map.reserve(numel(out));
   for_each_index(out, [&](const std::vector<int64_t>& idx) {
@@ -86,6 +88,7 @@ std::vector<IndexSource> gather_map(const Shape& in, int64_t axis, const std::ve
   const auto sti = strides_of(in);
   const std::size_t k = index_shape.size();
   const auto stk = strides_of(index_shape);
+  check_tensor_size(out, "index map output");
   std::vector<IndexSource> map;
   map.reserve(numel(out));
   for_each_index(out, [&](const std::vector<int64_t>& idx) {
@@ -112,6 +115,7 @@ std::vector<IndexSource> concat_map(const std::vector<Shape>& in, int64_t axis, 
         throw ModelError("Concat: input shapes " + shape_string(in[0]) + " and " + shape_string(s) + " differ");
     out[axis] += s[axis];
   }
+  check_tensor_size(out, "index map output");
   std::vector<IndexSource> map;
   map.reserve(numel(out));
   for_each_index(out, [&](const std::vector<int64_t>& idx) {
@@ -134,6 +138,7 @@ std::vector<IndexSource> pad_map(const Shape& in, const std::vector<int64_t>& be
     if (out[a] < 0) throw ModelError("Pad: negative output size");
   }
   const auto st = strides_of(in);
+  check_tensor_size(out, "index map output");
   std::vector<IndexSource> map;
   map.reserve(numel(out));
   for_each_index(out, [&](const std::vector<int64_t>& idx) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/layers/layers.hpp"
 #include "seqlift/error.hpp"
 
 namespace seqlift {
@@ -17,6 +18,16 @@ std::string shape_string(const Shape& shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
+}
+
+void check_tensor_size(const Shape& shape, const std::string& what) {
+  constexpr int64_t kMaxElements = int64_t(1) << 25;
+  int64_t n = 1;
+  for (auto d : shape) {
+    if (d < 0 || (d > 0 && n > kMaxElements / d))
+      throw ModelError(what + ": shape " + shape_string(shape) + " is negative or larger than 2^25 elements per sequence");
+    n *= d;
+  }
 }
 
 void Layer::backward(const BackwardContext&, const std::vector<float*>&) const {

@@ -85,6 +85,7 @@ struct OnnxImporter {
 
   void emit(std::unique_ptr<Layer> layer, std::vector<int> inputs, const std::string& out_name,
             const std::string& op = "") {
+    check_tensor_size(layer->output_shape(), path + ": node '" + cur_name + "'");
     Node node;
     node.name = cur_name;
     node.op = op.empty() ? cur->op_type() : op;

@@ -179,6 +179,7 @@ NpzReader::NpzReader(const std::string& path) : path_(path) {
   if (fd_ < 0) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
   const off_t size = ::lseek(fd_, 0, SEEK_END);
   if (size < 22) throw ParseError(path, 1, "not an .npz archive (too short)");
+  file_size_ = static_cast<uint64_t>(size);
   // End of central directory (no archive comment expected; search the last 64 KiB).
   const uint64_t tail_len = std::min<uint64_t>(static_cast<uint64_t>(size), 65536 + 22);
   std::string tail(tail_len, '\0');
@@ -226,6 +227,7 @@ NpzReader::NpzReader(const std::string& path) : path_(path) {
     read_at(data, head.data(), 12);
     const bool v1 = static_cast<unsigned char>(head[6]) == 1;
     const uint64_t hlen = v1 ? le16(head, 8) : le32(head, 8);
+    if (hlen > (1u << 20)) throw ParseError(path, 1, "member " + name + ": implausible .npy header length");
     std::string npy(static_cast<std::size_t>((v1 ? 10 : 12) + hlen), '\0');
     read_at(data, npy.data(), npy.size());
     NpyArray a = parse_npy(npy, path + ":" + name);  // header only: no data after it
@@ -245,6 +247,7 @@ NpzReader::~NpzReader() {
 }
 
 void NpzReader::read_at(uint64_t offset, void* out, uint64_t bytes) const {
+  if (offset > file_size_ || bytes > file_size_ - offset) throw ParseError(path_, 1, "truncated archive");
   char* p = static_cast<char*>(out);
   while (bytes > 0) {
     const ssize_t n = ::pread(fd_, p, bytes, static_cast<off_t>(offset));
@@ -275,8 +278,15 @@ std::vector<float> NpzReader::read_rows(const std::string& name, int64_t first, 
   if (m.shape.empty() || first < 0 || count < 0 || first + count > m.shape[0])
     throw ParseError(path_, 1, "rows out of range in '" + name + "'");
   int64_t row = 1;
-  for (std::size_t a = 1; a < m.shape.size(); ++a) row *= m.shape[a];
+  for (std::size_t a = 1; a < m.shape.size(); ++a) {
+    if (m.shape[a] < 0 || (m.shape[a] > 0 && static_cast<uint64_t>(row) > file_size_ / static_cast<uint64_t>(m.shape[a])))
+      throw ParseError(path_, 1, "bad shape of '" + name + "'");
+    row *= m.shape[a];
+  }
+  if (count > 0 && static_cast<uint64_t>(row) > file_size_ / static_cast<uint64_t>(count))
+    throw ParseError(path_, 1, "truncated member '" + name + "'");
   const uint64_t n = static_cast<uint64_t>(row * count);
+  if (n > file_size_ / std::max<uint64_t>(1, m.item)) throw ParseError(path_, 1, "truncated member '" + name + "'");
   std::vector<float> out(n);
   if (m.dtype == "<f4") {
     read_at(m.data_offset + static_cast<uint64_t>(first * row) * 4, out.data(), n * 4);
@@ -302,8 +312,12 @@ std::vector<double> NpzReader::read_all(const std::string& name) const {
 std::vector<std::string> NpzReader::read_strings(const std::string& name) const {
   const Member& m = member(name);
   if (m.dtype.rfind("<U", 0) != 0) throw ParseError(path_, 1, "'" + name + "' is not a string array");
-  int64_t n = 1;
-  for (auto d : m.shape) n *= d;
+  uint64_t n = 1;
+  for (auto d : m.shape) {
+    if (d < 0 || (d > 0 && n > file_size_ / static_cast<uint64_t>(d))) throw ParseError(path_, 1, "bad shape of '" + name + "'");
+    n *= static_cast<uint64_t>(d);
+  }
+  if (n > file_size_ / std::max<std::size_t>(1, m.item)) throw ParseError(path_, 1, "truncated member '" + name + "'");
   std::string raw(static_cast<std::size_t>(n) * m.item, '\0');
   read_at(m.data_offset, raw.data(), raw.size());
   std::string npy = npy_header(m.dtype, m.shape) + raw;

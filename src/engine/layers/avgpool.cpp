@@ -13,6 +13,7 @@ class AvgPool final : public Layer {
   AvgPool(const std::string& kind, const PoolParams& p) : Layer(kind, {{p.channels, p.length_in}}), p_(p) {
     if (p.length_out() <= 0) throw ModelError(kind + ": input shorter than the pooling window");
     output_shape_ = {p.channels, p.length_out()};
+    check_tensor_size(output_shape_, kind_);
     const int64_t lo = output_shape_[1];
     inv_count_.resize(lo);
     for (int64_t w = 0; w < lo; ++w) {

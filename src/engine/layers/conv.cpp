@@ -55,6 +55,7 @@ class Conv final : public WeightedLinearLayer {
       throw ModelError("Conv: input length " + std::to_string(p.length_in) +
                        " is shorter than the kernel span");
     output_shape_ = {p.out_channels, p.length_out()};
+    check_tensor_size(output_shape_, kind_);
     cin_g_ = p.in_channels / p.groups;
     cout_g_ = p.out_channels / p.groups;
     // taps_[w][g * K + k] is the (cin_g x cout_g) matrix of tap k, group g.

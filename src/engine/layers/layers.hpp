@@ -10,6 +10,11 @@
 
 namespace seqlift {
 
+/// Largest per-sample tensor a model may declare: 2^25 elements (e.g. 256 channels x
+/// 131 kb; index maps over it take 512 MiB). A larger or
+/// negative shape is a ModelError naming `what` (malformed or hostile model files).
+void check_tensor_size(const Shape& shape, const std::string& what);
+
 // ---- conv.cpp: Conv1d (cross-correlation, ONNX/PyTorch semantics) ----
 struct ConvParams {
   int64_t in_channels = 0, out_channels = 0, kernel = 1;

@@ -16,6 +16,7 @@ class MaxPool final : public Layer {
   MaxPool(const std::string& kind, const PoolParams& p) : Layer(kind, {{p.channels, p.length_in}}), p_(p) {
     if (p.length_out() <= 0) throw ModelError(kind + ": input shorter than the pooling window");
     output_shape_ = {p.channels, p.length_out()};
+    check_tensor_size(output_shape_, kind_);
   }
 
   // Index of the first maximum of window w of row x (the PyTorch tie rule), -1 if none.
