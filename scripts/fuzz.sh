@@ -31,12 +31,24 @@ for t in onnx npz; do
     fi
   done
 done
-for t in fasta bed meme onnx npz; do
-  echo "fuzz_$t: ${SECONDS_PER_TARGET}s"
-  if ! ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$t -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+run_target() {  # one target; its log and verdict under build-fuzz/
+  local t=$1
+  if ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$t -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
       -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=build-fuzz/findings/$t- $C/$t > build-fuzz/fuzz_$t.log 2>&1; then
-    echo "fuzz_$t FAILED:"; tail -30 build-fuzz/fuzz_$t.log; status=1
+    echo "fuzz_$t: ok, $(grep -E '^Done' build-fuzz/fuzz_$t.log | tail -1)"
+  else
+    echo "fuzz_$t FAILED:"; tail -30 build-fuzz/fuzz_$t.log; return 1
   fi
-  grep -E "^#[0-9]+.*DONE|^Done" build-fuzz/fuzz_$t.log | tail -1 || true
+}
+# One target per core at a time.
+jobs=$(nproc)
+pids=()
+for t in fasta bed meme onnx npz; do
+  run_target "$t" & pids+=($!)
+  if [ ${#pids[@]} -ge "$jobs" ]; then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
+  fi
 done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status
