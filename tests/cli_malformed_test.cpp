@@ -184,3 +184,25 @@ TEST(Signals, InterruptedRunLeavesNoOutput) {
 
 }  // namespace
 }  // namespace seqlift
+
+namespace seqlift {
+namespace {
+
+// Disk full: outputs on a 16 KiB tmpfs. Needs permission to mount (root); skipped otherwise.
+TEST(DiskFull, WriteErrorExits2AndLeavesNothing) {
+  const std::string dir = test::temp_dir() + "/tinyfs";
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  if (std::system(("mount -t tmpfs -o size=16k tmpfs " + dir + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here";
+  auto r = test::run_cli("score -m " + test::test_data("peer/zoo/model.onnx") + " --fasta " +
+                         test::test_data("peer/zoo/x.fa") + " --n-refs 2 --target all --npz " + dir + "/out.npz --regions-out " +
+                         dir + "/out.tsv");
+  const bool empty = dir_empty(dir);
+  std::system(("umount " + dir).c_str());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_TRUE(empty);
+}
+
+}  // namespace
+}  // namespace seqlift
