@@ -17,6 +17,9 @@ Subcommand seqlets_command() {
             cmd.add_option("--min-len", o->seqlets.min_len, "Shortest seqlet core")->capture_default_str();
             cmd.add_option("--max-len", o->seqlets.max_len, "Longest seqlet core (laplace: window size)")->capture_default_str();
             cmd.add_option("--flank", o->seqlets.flank, "Bases added on both sides")->capture_default_str();
+            cmd.add_option("--sign", o->seqlets.sign, "recursive: both | positive | negative seqlets")
+                ->capture_default_str()
+                ->check(CLI::IsMember({"both", "positive", "negative"}));
             cmd.add_option("-o,--output", o->output, "Output BED ('-' = stdout)")->capture_default_str();
             return [o] {
               const int64_t n = run_seqlets(*o);

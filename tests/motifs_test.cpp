@@ -95,6 +95,22 @@ TEST(Seqlets, RecursiveFindsPlantedSpansOfBothSigns) {
   }
 }
 
+TEST(Seqlets, SignSelection) {
+  std::vector<std::vector<float>> x(10, std::vector<float>(100, 0.001f));
+  for (int j = 20; j < 28; ++j) x[2][j] = 1.0f;
+  for (int j = 60; j < 66; ++j) x[4][j] = -1.0f;
+  SeqletOptions o;
+  o.flank = 0;
+  o.sign = "positive";
+  for (const auto& s : recursive_seqlets(x, o)) EXPECT_GT(s.contribution, 0);
+  o.sign = "negative";
+  auto neg = recursive_seqlets(x, o);
+  ASSERT_FALSE(neg.empty());
+  for (const auto& s : neg) EXPECT_LT(s.contribution, 0);
+  o.sign = "sideways";
+  EXPECT_THROW(recursive_seqlets(x, o), UsageError);
+}
+
 TEST(Seqlets, LaplaceFindsThePlantedWindow) {
   std::vector<std::vector<float>> x(30, std::vector<float>(300));
   uint32_t state = 3;

@@ -33,6 +33,7 @@ struct SeqletOptions {
   double threshold = 0.01;  ///< recursive: p-value threshold; laplace: target FDR
   int64_t min_len = 4, max_len = 25, flank = 3;
   int bins = 1000;
+  std::string sign = "both";  ///< recursive: both | positive | negative seqlets
 };
 
 /// tangermeme's recursive caller on per-base contributions x[n][L] (all regions share

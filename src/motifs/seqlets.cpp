@@ -143,9 +143,11 @@ double isotonic_threshold(std::vector<double> real, std::vector<double> null, do
 std::vector<Seqlet> recursive_seqlets(const std::vector<std::vector<float>>& x, const SeqletOptions& o) {
   if (o.min_len < 1 || o.max_len < o.min_len) throw UsageError("--min-len must be >= 1 and <= --max-len");
   if (o.threshold <= 0 || o.threshold >= 1) throw UsageError("--threshold must be in (0, 1)");
+  if (o.sign != "both" && o.sign != "positive" && o.sign != "negative")
+    throw UsageError("--sign must be both, positive or negative (got '" + o.sign + "')");
   std::vector<Seqlet> out;
-  recursive_positive(x, o, 1.0, out);
-  recursive_positive(x, o, -1.0, out);
+  if (o.sign != "negative") recursive_positive(x, o, 1.0, out);
+  if (o.sign != "positive") recursive_positive(x, o, -1.0, out);
   std::sort(out.begin(), out.end(), [](const Seqlet& a, const Seqlet& b) {
     return a.region != b.region ? a.region < b.region : a.start < b.start;
   });
