@@ -186,10 +186,16 @@ NpzReader::NpzReader(const std::string& path) : path_(path) {
   read_at(static_cast<uint64_t>(size) - tail_len, tail.data(), tail_len);
   const std::size_t eocd = tail.rfind(std::string("PK\x05\x06", 4));
   if (eocd == std::string::npos) throw ParseError(path, 1, "not an .npz archive (no zip directory)");
+  // Every fixed-offset field read below must lie inside its buffer.
+  auto need = [&](const std::string& b, std::size_t at, std::size_t n) {
+    if (at > b.size() || n > b.size() - at) throw ParseError(path, 1, "truncated zip directory");
+  };
+  need(tail, eocd, 22);
   uint64_t cd_offset = le32(tail, eocd + 16), entries = le16(tail, eocd + 10);
   if (cd_offset == 0xffffffffu || entries == 0xffff) {  // zip64
     const std::size_t loc = tail.rfind(std::string("PK\x06\x07", 4), eocd);
     if (loc == std::string::npos) throw ParseError(path, 1, "zip64 locator missing");
+    need(tail, loc, 20);
     const uint64_t rec = le32(tail, loc + 8) | (uint64_t(le32(tail, loc + 12)) << 32);
     std::string z(56, '\0');
     read_at(rec, z.data(), 56);
@@ -214,6 +220,7 @@ NpzReader::NpzReader(const std::string& path) : path_(path) {
           std::size_t q = p + 4;
           if (le32(h, 24) == 0xffffffffu) q += 8;
           if (le32(h, 20) == 0xffffffffu) q += 8;
+          need(extra, q, 8);
           local = le32(extra, q) | (uint64_t(le32(extra, q + 4)) << 32);
         }
         p += 4 + len;
