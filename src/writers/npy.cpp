@@ -69,7 +69,13 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     if (item.find_first_not_of(" ") == std::string::npos) continue;
-    arr.shape.push_back(std::stoll(item));
+    char* end = nullptr;
+    errno = 0;
+    const long long d = std::strtoll(item.c_str(), &end, 10);
+    while (end && *end == ' ') ++end;
+    if (end == item.c_str() || (end && *end) || errno == ERANGE || d < 0)
+      throw ParseError(what, 1, "bad dimension '" + item + "' in the .npy shape");
+    arr.shape.push_back(d);
   }
   std::size_t width = 0;
   if (arr.dtype.rfind("<U", 0) == 0) {
