@@ -51,6 +51,7 @@ class NpzReader {
     std::size_t item = 4;
   };
   const Member& member(const std::string& name) const;
+  void index_members();
   void read_at(uint64_t offset, void* out, uint64_t bytes) const;
   std::string path_;
   int fd_ = -1;

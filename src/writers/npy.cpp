@@ -183,6 +183,17 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path) 
 NpzReader::NpzReader(const std::string& path) : path_(path) {
   fd_ = ::open(path.c_str(), O_RDONLY);
   if (fd_ < 0) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
+  try {
+    index_members();
+  } catch (...) {  // the destructor does not run for a throwing constructor
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
+}
+
+void NpzReader::index_members() {
+  const std::string& path = path_;
   const off_t size = ::lseek(fd_, 0, SEEK_END);
   if (size < 22) throw ParseError(path, 1, "not an .npz archive (too short)");
   file_size_ = static_cast<uint64_t>(size);
