@@ -15,7 +15,8 @@ Subcommand extract_command() {
             };
             auto opt = std::make_shared<Options>();
             add_sequence_options(cmd, opt->input, opt->edge);
-            cmd.add_option("-o,--output", opt->output, "Output FASTA ('-' = stdout)")->capture_default_str();
+            cmd.add_option("-o,--output", opt->output, "Output FASTA ('-' = stdout)")
+                ->capture_default_str();
             return [opt] {
               finish_sequence_options(opt->input, opt->edge);
               SequenceSource source(opt->input);

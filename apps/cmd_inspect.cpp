@@ -15,15 +15,19 @@ Subcommand inspect_command() {
               const ModelSummary s = summarize(*model);
               OutputFile out("-");
               std::FILE* f = out.get();
-              std::fprintf(f, "# model\t%s\n# input\t[N, 4, %d]\n", model_path->c_str(), model->input_length());
+              std::fprintf(f, "# model\t%s\n# input\t[N, 4, %d]\n", model_path->c_str(),
+                           model->input_length());
               std::fprintf(f, "name\top\tkind\toutput_shape\tparameters\tflops\tdeeplift_rule\n");
               for (const auto& n : s.nodes)
-                std::fprintf(f, "%s\t%s\t%s\t[N, %s\t%lld\t%lld\t%s\n", n.name.c_str(), n.op.c_str(), n.kind.c_str(),
-                             n.output_shape.substr(1).c_str(), (long long)n.parameters, (long long)n.flops,
-                             n.rule.c_str());
-              std::fprintf(f, "# total\tnodes=%zu\tparameters=%lld\tflops_per_sequence=%lld\treceptive_field=%lld%s\n",
-                           s.nodes.size(), (long long)s.parameters, (long long)s.flops, (long long)s.receptive_field,
-                           s.global ? " (whole input)" : "");
+                std::fprintf(f, "%s\t%s\t%s\t[N, %s\t%lld\t%lld\t%s\n", n.name.c_str(),
+                             n.op.c_str(), n.kind.c_str(), n.output_shape.substr(1).c_str(),
+                             (long long)n.parameters, (long long)n.flops, n.rule.c_str());
+              std::fprintf(f,
+                           "# "
+                           "total\tnodes=%zu\tparameters=%lld\tflops_per_sequence=%lld\treceptive_"
+                           "field=%lld%s\n",
+                           s.nodes.size(), (long long)s.parameters, (long long)s.flops,
+                           (long long)s.receptive_field, s.global ? " (whole input)" : "");
               out.commit();
             };
           }};

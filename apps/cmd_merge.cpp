@@ -10,14 +10,18 @@ Subcommand merge_command() {
           [](CLI::App& cmd) -> std::function<void()> {
             auto o = std::make_shared<MergeOptions>();
             cmd.add_option("inputs", o->inputs, "score --npz files (one per shard)")->required();
-            cmd.add_option("--genome", o->genome, "Genome FASTA the regions came from (chromosome sizes)")->required();
+            cmd.add_option("--genome", o->genome,
+                           "Genome FASTA the regions came from (chromosome sizes)")
+                ->required();
             cmd.add_option("--bigwig", o->bigwig, "Output bigWig");
             cmd.add_option("--bedgraph", o->bedgraph, "Output bedGraph");
-            cmd.add_option("--target", o->target, "Which target of the npz (position in its 'targets')")
+            cmd.add_option("--target", o->target,
+                           "Which target of the npz (position in its 'targets')")
                 ->capture_default_str();
             return [o] {
               const int64_t n = run_merge(*o);
-              log_summary("merge: " + std::to_string(n) + " regions from " + std::to_string(o->inputs.size()) + " files");
+              log_summary("merge: " + std::to_string(n) + " regions from " +
+                          std::to_string(o->inputs.size()) + " files");
             };
           }};
 }

@@ -10,17 +10,26 @@ Subcommand seqlets_command() {
           [](CLI::App& cmd) -> std::function<void()> {
             auto o = std::make_shared<SeqletRunOptions>();
             cmd.add_option("--npz", o->npz, "score --npz output")->required();
-            cmd.add_option("--target", o->target, "Which target (position in the npz's targets)")->capture_default_str();
-            cmd.add_option("--method", o->method, "recursive (tangermeme) | laplace (TF-MoDISco)")->capture_default_str();
-            cmd.add_option("--threshold", o->seqlets.threshold, "recursive: p-value threshold; laplace: target FDR")
+            cmd.add_option("--target", o->target, "Which target (position in the npz's targets)")
                 ->capture_default_str();
-            cmd.add_option("--min-len", o->seqlets.min_len, "Shortest seqlet core")->capture_default_str();
-            cmd.add_option("--max-len", o->seqlets.max_len, "Longest seqlet core (laplace: window size)")->capture_default_str();
-            cmd.add_option("--flank", o->seqlets.flank, "Bases added on both sides")->capture_default_str();
-            cmd.add_option("--sign", o->seqlets.sign, "recursive: both | positive | negative seqlets")
+            cmd.add_option("--method", o->method, "recursive (tangermeme) | laplace (TF-MoDISco)")
+                ->capture_default_str();
+            cmd.add_option("--threshold", o->seqlets.threshold,
+                           "recursive: p-value threshold; laplace: target FDR")
+                ->capture_default_str();
+            cmd.add_option("--min-len", o->seqlets.min_len, "Shortest seqlet core")
+                ->capture_default_str();
+            cmd.add_option("--max-len", o->seqlets.max_len,
+                           "Longest seqlet core (laplace: window size)")
+                ->capture_default_str();
+            cmd.add_option("--flank", o->seqlets.flank, "Bases added on both sides")
+                ->capture_default_str();
+            cmd.add_option("--sign", o->seqlets.sign,
+                           "recursive: both | positive | negative seqlets")
                 ->capture_default_str()
                 ->check(CLI::IsMember({"both", "positive", "negative"}));
-            cmd.add_option("-o,--output", o->output, "Output BED ('-' = stdout)")->capture_default_str();
+            cmd.add_option("-o,--output", o->output, "Output BED ('-' = stdout)")
+                ->capture_default_str();
             return [o] {
               const int64_t n = run_seqlets(*o);
               log_summary("seqlets: " + std::to_string(n) + " seqlets (" + o->method + ")");
@@ -29,20 +38,25 @@ Subcommand seqlets_command() {
 }
 
 Subcommand motifs_command() {
-  return {"motifs", "Annotate seqlets against a MEME motif database: TSV tables and an HTML report",
-          [](CLI::App& cmd) -> std::function<void()> {
-            auto o = std::make_shared<MotifRunOptions>();
-            cmd.add_option("--npz", o->npz, "score --npz output")->required();
-            cmd.add_option("--seqlets", o->seqlets, "seqlets BED from `seqlift seqlets`")->required();
-            cmd.add_option("--motifs", o->motifs, "MEME motif database (e.g. JASPAR)")->required();
-            cmd.add_option("--out-dir", o->out_dir, "Directory for seqlets.tsv, motifs.tsv, report.html")->required();
-            cmd.add_option("--target", o->target, "Which target (position in the npz's targets)")->capture_default_str();
-            return [o] {
-              const MotifRunSummary s = run_motifs(*o);
-              log_summary("motifs: " + std::to_string(s.seqlets) + " seqlets, " + std::to_string(s.annotated) +
-                          " with a match at q <= 0.05, " + std::to_string(s.motifs_found) + " motifs");
-            };
-          }};
+  return {
+      "motifs", "Annotate seqlets against a MEME motif database: TSV tables and an HTML report",
+      [](CLI::App& cmd) -> std::function<void()> {
+        auto o = std::make_shared<MotifRunOptions>();
+        cmd.add_option("--npz", o->npz, "score --npz output")->required();
+        cmd.add_option("--seqlets", o->seqlets, "seqlets BED from `seqlift seqlets`")->required();
+        cmd.add_option("--motifs", o->motifs, "MEME motif database (e.g. JASPAR)")->required();
+        cmd.add_option("--out-dir", o->out_dir,
+                       "Directory for seqlets.tsv, motifs.tsv, report.html")
+            ->required();
+        cmd.add_option("--target", o->target, "Which target (position in the npz's targets)")
+            ->capture_default_str();
+        return [o] {
+          const MotifRunSummary s = run_motifs(*o);
+          log_summary("motifs: " + std::to_string(s.seqlets) + " seqlets, " +
+                      std::to_string(s.annotated) + " with a match at q <= 0.05, " +
+                      std::to_string(s.motifs_found) + " motifs");
+        };
+      }};
 }
 
 }  // namespace seqlift::app

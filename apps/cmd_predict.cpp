@@ -18,7 +18,8 @@ Subcommand predict_command() {
             auto opt = std::make_shared<Options>();
             cmd.add_option("-m,--model", opt->model, "Model file (ONNX)")->required();
             add_sequence_options(cmd, opt->input, opt->edge);
-            cmd.add_option("-o,--output", opt->output, "Output TSV ('-' = stdout)")->capture_default_str();
+            cmd.add_option("-o,--output", opt->output, "Output TSV ('-' = stdout)")
+                ->capture_default_str();
             add_threads_option(cmd, opt->threads);
             return [opt] {
               finish_sequence_options(opt->input, opt->edge);
@@ -26,14 +27,17 @@ Subcommand predict_command() {
               auto model = load_model(opt->model);
               for (int v : model->outputs())
                 if (model->values()[v].shape.size() != 1)
-                  throw ModelError(opt->model + ": output '" + model->values()[v].name + "' has shape [N, " +
+                  throw ModelError(opt->model + ": output '" + model->values()[v].name +
+                                   "' has shape [N, " +
                                    shape_string(model->values()[v].shape).substr(1) +
                                    "; only [N, T] outputs are supported for now");
               SequenceSource source(opt->input);
-              const std::string src_name = opt->input.fasta.empty() ? opt->input.regions : opt->input.fasta;
+              const std::string src_name =
+                  opt->input.fasta.empty() ? opt->input.regions : opt->input.fasta;
               OutputFile out(opt->output);
               std::fprintf(out.get(), "name");
-              for (const auto& c : output_columns(*model)) std::fprintf(out.get(), "\t%s", c.c_str());
+              for (const auto& c : output_columns(*model))
+                std::fprintf(out.get(), "\t%s", c.c_str());
               std::fputc('\n', out.get());
               std::size_t total = 0;
               std::vector<Region> batch;
@@ -57,7 +61,8 @@ Subcommand predict_command() {
               if (!batch.empty()) flush();
               out.commit();
               source.report();
-              log_summary("predict: " + std::to_string(total) + " sequences, " + std::to_string(threads) + " threads");
+              log_summary("predict: " + std::to_string(total) + " sequences, " +
+                          std::to_string(threads) + " threads");
             };
           }};
 }

@@ -6,57 +6,71 @@
 namespace seqlift::app {
 
 Subcommand score_command() {
-  return {"score", "DeepLIFT contributions of every base against references",
-          [](CLI::App& cmd) -> std::function<void()> {
-            struct Options {
-              ScoreOptions score;
-              std::string edge = "pad", rule = "rescale", shard;
-            };
-            auto opt = std::make_shared<Options>();
-            auto& s = opt->score;
-            s.threads = 0;
-            cmd.add_option("-m,--model", s.model, "Model file (ONNX)")->required();
-            add_sequence_options(cmd, s.input, opt->edge);
-            cmd.add_option("--references", s.references.kind,
-                           "dinuc | dinuc-uniform | gc | gc-genome | flat:A,C,G,T | FASTA with K records per region")
-                ->capture_default_str();
-            cmd.add_option("--n-refs", s.references.count, "References per region (generated kinds)")
-                ->capture_default_str()
-                ->check(CLI::PositiveNumber);
-            cmd.add_option("--seed", s.references.seed, "Seed for generated references")->capture_default_str();
-            cmd.add_option("--exclude", s.references.exclude, "gc-genome: BED of regions the windows must avoid");
-            cmd.add_option("--target", s.targets,
-                           "Output index(es) to explain: 0 | 0,2 | all | profile:OUTPUT (BPNet profile head)")
-                ->capture_default_str();
-            cmd.add_option("--rule", opt->rule, "rescale | reveal-cancel | genomics | gradient")->capture_default_str();
-            cmd.add_flag("--explain-activated", s.explain_activated,
-                         "Explain a final Sigmoid/Softmax output instead of its logits");
-            cmd.add_flag("--revcomp-average", s.revcomp_average,
-                         "Also score the reverse complement and average the strand-aligned contributions");
-            cmd.add_option("--npz", s.npz, "Output arrays (.npz): ohe, hyp, proj, delta, pred, names, coords");
-            cmd.add_option("--bigwig", s.bigwig, "Per-base projected contributions (first target) as bigWig");
-            cmd.add_option("--bedgraph", s.bedgraph, "The same values as bedGraph");
-            cmd.add_option("--modisco", s.modisco, "PREFIX for TF-MoDISco inputs: PREFIX.ohe.npz, PREFIX.hyp.npz");
-            cmd.add_option("--regions-out", s.regions_out, "Per-region TSV (prediction, worst delta error, GC)");
-            cmd.add_option("--shard", opt->shard, "Score every N-th region starting at I (I/N, 0-based)");
-            cmd.add_flag("--progress", s.progress, "Progress lines on stderr even when it is not a terminal");
-            add_threads_option(cmd, s.threads);
-            return [opt] {
-              finish_sequence_options(opt->score.input, opt->edge);
-              if (!opt->shard.empty()) parse_shard(opt->shard, opt->score.input);
-              opt->score.rule = parse_rule(opt->rule);
-              opt->score.threads = resolve_threads(opt->score.threads);
-              const ScoreSummary sum = run_score(opt->score);
-              char buf[256];
-              std::snprintf(buf, sizeof buf,
-                            "score: %lld regions x %lld references x %lld targets; worst summation-to-delta error %.3g; "
-                            "%lld regions over tolerance; %lld with NaN/Inf",
-                            (long long)sum.regions, (long long)sum.references, (long long)sum.targets,
-                            sum.worst_delta_error, (long long)sum.regions_over_tolerance,
-                            (long long)sum.regions_not_finite);
-              log_summary(buf);
-            };
-          }};
+  return {
+      "score", "DeepLIFT contributions of every base against references",
+      [](CLI::App& cmd) -> std::function<void()> {
+        struct Options {
+          ScoreOptions score;
+          std::string edge = "pad", rule = "rescale", shard;
+        };
+        auto opt = std::make_shared<Options>();
+        auto& s = opt->score;
+        s.threads = 0;
+        cmd.add_option("-m,--model", s.model, "Model file (ONNX)")->required();
+        add_sequence_options(cmd, s.input, opt->edge);
+        cmd.add_option("--references", s.references.kind,
+                       "dinuc | dinuc-uniform | gc | gc-genome | flat:A,C,G,T | FASTA with K "
+                       "records per region")
+            ->capture_default_str();
+        cmd.add_option("--n-refs", s.references.count, "References per region (generated kinds)")
+            ->capture_default_str()
+            ->check(CLI::PositiveNumber);
+        cmd.add_option("--seed", s.references.seed, "Seed for generated references")
+            ->capture_default_str();
+        cmd.add_option("--exclude", s.references.exclude,
+                       "gc-genome: BED of regions the windows must avoid");
+        cmd.add_option(
+               "--target", s.targets,
+               "Output index(es) to explain: 0 | 0,2 | all | profile:OUTPUT (BPNet profile head)")
+            ->capture_default_str();
+        cmd.add_option("--rule", opt->rule, "rescale | reveal-cancel | genomics | gradient")
+            ->capture_default_str();
+        cmd.add_flag("--explain-activated", s.explain_activated,
+                     "Explain a final Sigmoid/Softmax output instead of its logits");
+        cmd.add_flag(
+            "--revcomp-average", s.revcomp_average,
+            "Also score the reverse complement and average the strand-aligned contributions");
+        cmd.add_option("--npz", s.npz,
+                       "Output arrays (.npz): ohe, hyp, proj, delta, pred, names, coords");
+        cmd.add_option("--bigwig", s.bigwig,
+                       "Per-base projected contributions (first target) as bigWig");
+        cmd.add_option("--bedgraph", s.bedgraph, "The same values as bedGraph");
+        cmd.add_option("--modisco", s.modisco,
+                       "PREFIX for TF-MoDISco inputs: PREFIX.ohe.npz, PREFIX.hyp.npz");
+        cmd.add_option("--regions-out", s.regions_out,
+                       "Per-region TSV (prediction, worst delta error, GC)");
+        cmd.add_option("--shard", opt->shard,
+                       "Score every N-th region starting at I (I/N, 0-based)");
+        cmd.add_flag("--progress", s.progress,
+                     "Progress lines on stderr even when it is not a terminal");
+        add_threads_option(cmd, s.threads);
+        return [opt] {
+          finish_sequence_options(opt->score.input, opt->edge);
+          if (!opt->shard.empty()) parse_shard(opt->shard, opt->score.input);
+          opt->score.rule = parse_rule(opt->rule);
+          opt->score.threads = resolve_threads(opt->score.threads);
+          const ScoreSummary sum = run_score(opt->score);
+          char buf[256];
+          std::snprintf(buf, sizeof buf,
+                        "score: %lld regions x %lld references x %lld targets; worst "
+                        "summation-to-delta error %.3g; "
+                        "%lld regions over tolerance; %lld with NaN/Inf",
+                        (long long)sum.regions, (long long)sum.references, (long long)sum.targets,
+                        sum.worst_delta_error, (long long)sum.regions_over_tolerance,
+                        (long long)sum.regions_not_finite);
+          log_summary(buf);
+        };
+      }};
 }
 
 }  // namespace seqlift::app

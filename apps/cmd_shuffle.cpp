@@ -18,14 +18,19 @@ Subcommand shuffle_command() {
             };
             auto opt = std::make_shared<Options>();
             add_sequence_options(cmd, opt->input, opt->edge);
-            cmd.add_option("--kind", opt->refs.kind, "dinuc | dinuc-uniform | gc | gc-genome")->capture_default_str();
-            cmd.add_option("-n,--n", opt->refs.count, "References per sequence")->capture_default_str()->check(CLI::PositiveNumber);
+            cmd.add_option("--kind", opt->refs.kind, "dinuc | dinuc-uniform | gc | gc-genome")
+                ->capture_default_str();
+            cmd.add_option("-n,--n", opt->refs.count, "References per sequence")
+                ->capture_default_str()
+                ->check(CLI::PositiveNumber);
             cmd.add_option("--seed", opt->refs.seed, "Seed")->capture_default_str();
             cmd.add_option("--exclude", opt->refs.exclude, "gc-genome: BED of regions to avoid");
-            cmd.add_option("-o,--output", opt->output, "Output FASTA ('-' = stdout)")->capture_default_str();
+            cmd.add_option("-o,--output", opt->output, "Output FASTA ('-' = stdout)")
+                ->capture_default_str();
             return [opt] {
               auto& o = *opt;
-              if (o.refs.kind.rfind("flat:", 0) == 0) throw UsageError("--kind flat has no sequences to write");
+              if (o.refs.kind.rfind("flat:", 0) == 0)
+                throw UsageError("--kind flat has no sequences to write");
               // gc-genome draws windows from --genome; the input is --fasta or --regions in it.
               SequenceSourceOptions in = o.input;
               if (o.refs.kind == "gc-genome") {
@@ -52,7 +57,8 @@ Subcommand shuffle_command() {
               }
               out.commit();
               source.report();
-              log_summary("shuffle: " + std::to_string(n) + " sequences x " + std::to_string(o.refs.count) + " references");
+              log_summary("shuffle: " + std::to_string(n) + " sequences x " +
+                          std::to_string(o.refs.count) + " references");
             };
           }};
 }

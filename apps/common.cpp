@@ -36,11 +36,14 @@ void add_threads_option(CLI::App& cmd, int& threads) {
       ->check(CLI::NonNegativeNumber);
 }
 
-int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_num_procs(); }
+int resolve_threads(int threads) {
+  return threads > 0 ? threads : omp_get_num_procs();
+}
 
 void log_summary(const std::string& what) {
   char buf[128];
-  std::snprintf(buf, sizeof buf, "; %.2f s; peak RSS %.1f MB", elapsed_seconds(), peak_rss_bytes() / 1048576.0);
+  std::snprintf(buf, sizeof buf, "; %.2f s; peak RSS %.1f MB", elapsed_seconds(),
+                peak_rss_bytes() / 1048576.0);
   log_info(what + buf);
 }
 

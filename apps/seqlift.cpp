@@ -14,9 +14,9 @@
 namespace {
 
 std::vector<seqlift::app::Subcommand> subcommands() {
-  return {seqlift::app::extract_command(), seqlift::app::predict_command(), seqlift::app::inspect_command(),
-          seqlift::app::score_command(), seqlift::app::shuffle_command(),
-          seqlift::app::merge_command(),
+  return {seqlift::app::extract_command(), seqlift::app::predict_command(),
+          seqlift::app::inspect_command(), seqlift::app::score_command(),
+          seqlift::app::shuffle_command(), seqlift::app::merge_command(),
           seqlift::app::seqlets_command(), seqlift::app::motifs_command()};
 }
 
@@ -24,7 +24,9 @@ std::vector<seqlift::app::Subcommand> subcommands() {
 
 int main(int argc, char** argv) {
   seqlift::install_signal_cleanup();
-  CLI::App app{"seqlift " SEQLIFT_VERSION ": DeepLIFT contribution scores for genomics sequence models", "seqlift"};
+  CLI::App app{"seqlift " SEQLIFT_VERSION
+               ": DeepLIFT contribution scores for genomics sequence models",
+               "seqlift"};
   app.set_version_flag("--version", SEQLIFT_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // -q/--quiet may follow the subcommand

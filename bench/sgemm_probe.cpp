@@ -17,11 +17,13 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
 #pragma omp parallel num_threads(threads) reduction(+ : flops)
   {
-    Eigen::MatrixXf a = Eigen::MatrixXf::Random(m, k), b = Eigen::MatrixXf::Random(k, n), c = Eigen::MatrixXf::Zero(m, n);
+    Eigen::MatrixXf a = Eigen::MatrixXf::Random(m, k), b = Eigen::MatrixXf::Random(k, n),
+                    c = Eigen::MatrixXf::Zero(m, n);
     for (;;) {
       for (int rep = 0; rep < 50; ++rep) c.noalias() += a * b;
       flops += 50.0 * 2.0 * m * k * n;
-      if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > seconds) break;
+      if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > seconds)
+        break;
     }
     if (c(0, 0) == 12345.0f) std::printf(" ");  // keep the result alive
   }

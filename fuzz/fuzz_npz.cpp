@@ -13,8 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       int64_t n = 1;
       for (auto d : shape) n *= (d > 0 && d < (1 << 20)) ? d : (1 << 20);
       if (n > (1 << 22)) continue;  // keep allocations bounded
-      if (z.dtype(name).rfind("<U", 0) == 0) z.read_strings(name);
-      else if (!shape.empty() && shape[0] > 0) z.read_rows(name, 0, 1);
+      if (z.dtype(name).rfind("<U", 0) == 0)
+        z.read_strings(name);
+      else if (!shape.empty() && shape[0] > 0)
+        z.read_rows(name, 0, 1);
     }
   } catch (const seqlift::Error&) {
   }

@@ -1,8 +1,7 @@
 // The malformed-input catalogue: every kind of broken input and option, its exit code,
 // a fragment of its message, and no output file left behind.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,7 +24,8 @@ struct Case {
 };
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
   return s;
 }
 
@@ -50,46 +50,192 @@ const std::string kZoo200 = ">a\n" + seq(200) + "\n>b\n" + seq(200) + "\n";
 
 std::vector<Case> catalogue() {
   const std::string score = "score -m {M} --npz {O}/out.npz --regions-out {O}/out.tsv ";
-  const std::string gscore = "score -m {D}/example_model.onnx --genome {D}/example_genome.fa --npz {O}/out.npz ";
+  const std::string gscore =
+      "score -m {D}/example_model.onnx --genome {D}/example_genome.fa --npz {O}/out.npz ";
   return {
       {"truncated_gz_fasta", {}, score + "--fasta {T}/trunc.fa.gz", 2, "truncated or corrupt"},
-      {"binary_garbage_fasta", {{"garbage.fa", std::string("\x89PNG\r\n\x1a\n\x00\x01\x02", 11)}}, score + "--fasta {T}/garbage.fa", 2, "garbage.fa line 1"},
-      {"zero_length_sequence", {{"empty_rec.fa", ">a\n>b\nACGT\n"}}, score + "--fasta {T}/empty_rec.fa", 2, "'a' has no sequence"},
+      {"binary_garbage_fasta",
+       {{"garbage.fa", std::string("\x89PNG\r\n\x1a\n\x00\x01\x02", 11)}},
+       score + "--fasta {T}/garbage.fa",
+       2,
+       "garbage.fa line 1"},
+      {"zero_length_sequence",
+       {{"empty_rec.fa", ">a\n>b\nACGT\n"}},
+       score + "--fasta {T}/empty_rec.fa",
+       2,
+       "'a' has no sequence"},
       {"empty_fasta", {{"empty.fa", ""}}, score + "--fasta {T}/empty.fa", 2, "no FASTA records"},
-      {"duplicate_names", {{"dup.fa", ">a\nACGT\n>a\nACGT\n"}}, score + "--fasta {T}/dup.fa", 2, "duplicate record name 'a'"},
-      {"invalid_base", {{"badbase.fa", ">a\nAC#T\n"}}, score + "--fasta {T}/badbase.fa", 2, "invalid base '#'"},
-      {"sequence_length_vs_model", {{"short.fa", ">a\nACGTACGT\n"}}, score + "--fasta {T}/short.fa", 2, "has length 8 but the model reads 200 bp"},
-      {"ten_mb_single_line_fasta", {{"big.fa", ">big\n" + seq(10000000) + "\n"}}, score + "--fasta {T}/big.fa", 2, "has length 10000000 but the model reads 200"},
-      {"reference_lengths_differ", {{"in.fa", kZoo200}, {"refs_len.fa", ">r0\nACGT\n>r1\nACGT\n"}}, score + "--fasta {T}/in.fa --references {T}/refs_len.fa", 2, "has length 4 but region 'a' has length 200"},
-      {"reference_count_wrong", {{"in.fa", kZoo200}, {"refs3.fa", ">r0\n" + seq(200) + "\n>r1\n" + seq(200) + "\n>r2\n" + seq(200) + "\n"}}, score + "--fasta {T}/in.fa --references {T}/refs3.fa", 2, "3 reference records for 2 input regions"},
-      {"reference_invalid_char", {{"in.fa", kZoo200}, {"refs_bad.fa", ">r0\n" + seq(199) + "!\n>r1\n" + seq(200) + "\n"}}, score + "--fasta {T}/in.fa --references {T}/refs_bad.fa", 2, "invalid base '!'"},
-      {"missing_references_file", {{"in.fa", kZoo200}}, score + "--fasta {T}/in.fa --references {T}/nope.fa", 2, "no such references file"},
-      {"bed_end_before_start", {{"r1.bed", "chr1\t1000\t900\n"}}, gscore + "--regions {T}/r1.bed", 2, "r1.bed line 1: end 900 < start 1000"},
-      {"bed_non_numeric", {{"r2.bed", "chr1\t10\t20\nchr1\tten\t900\n"}}, gscore + "--regions {T}/r2.bed", 2, "r2.bed line 2: start is not an integer: 'ten'"},
-      {"bed_negative_summit", {{"r3.bed", "chr1\t0\t100\tp\t0\t.\t1\t1\t1\t-4\n"}}, gscore + "--regions {T}/r3.bed", 2, "r3.bed line 1: summit -4 is negative"},
-      {"bed_summit_past_end", {{"r4.bed", "chr1\t0\t100\tp\t0\t.\t1\t1\t1\t100\n"}}, gscore + "--regions {T}/r4.bed", 2, "summit 100 is past the region end"},
-      {"bed_too_few_columns", {{"r5.bed", "chr1\t100\n"}}, gscore + "--regions {T}/r5.bed", 2, "r5.bed line 1: expected at least 3 columns"},
+      {"duplicate_names",
+       {{"dup.fa", ">a\nACGT\n>a\nACGT\n"}},
+       score + "--fasta {T}/dup.fa",
+       2,
+       "duplicate record name 'a'"},
+      {"invalid_base",
+       {{"badbase.fa", ">a\nAC#T\n"}},
+       score + "--fasta {T}/badbase.fa",
+       2,
+       "invalid base '#'"},
+      {"sequence_length_vs_model",
+       {{"short.fa", ">a\nACGTACGT\n"}},
+       score + "--fasta {T}/short.fa",
+       2,
+       "has length 8 but the model reads 200 bp"},
+      {"ten_mb_single_line_fasta",
+       {{"big.fa", ">big\n" + seq(10000000) + "\n"}},
+       score + "--fasta {T}/big.fa",
+       2,
+       "has length 10000000 but the model reads 200"},
+      {"reference_lengths_differ",
+       {{"in.fa", kZoo200}, {"refs_len.fa", ">r0\nACGT\n>r1\nACGT\n"}},
+       score + "--fasta {T}/in.fa --references {T}/refs_len.fa",
+       2,
+       "has length 4 but region 'a' has length 200"},
+      {"reference_count_wrong",
+       {{"in.fa", kZoo200},
+        {"refs3.fa", ">r0\n" + seq(200) + "\n>r1\n" + seq(200) + "\n>r2\n" + seq(200) + "\n"}},
+       score + "--fasta {T}/in.fa --references {T}/refs3.fa",
+       2,
+       "3 reference records for 2 input regions"},
+      {"reference_invalid_char",
+       {{"in.fa", kZoo200}, {"refs_bad.fa", ">r0\n" + seq(199) + "!\n>r1\n" + seq(200) + "\n"}},
+       score + "--fasta {T}/in.fa --references {T}/refs_bad.fa",
+       2,
+       "invalid base '!'"},
+      {"missing_references_file",
+       {{"in.fa", kZoo200}},
+       score + "--fasta {T}/in.fa --references {T}/nope.fa",
+       2,
+       "no such references file"},
+      {"bed_end_before_start",
+       {{"r1.bed", "chr1\t1000\t900\n"}},
+       gscore + "--regions {T}/r1.bed",
+       2,
+       "r1.bed line 1: end 900 < start 1000"},
+      {"bed_non_numeric",
+       {{"r2.bed", "chr1\t10\t20\nchr1\tten\t900\n"}},
+       gscore + "--regions {T}/r2.bed",
+       2,
+       "r2.bed line 2: start is not an integer: 'ten'"},
+      {"bed_negative_summit",
+       {{"r3.bed", "chr1\t0\t100\tp\t0\t.\t1\t1\t1\t-4\n"}},
+       gscore + "--regions {T}/r3.bed",
+       2,
+       "r3.bed line 1: summit -4 is negative"},
+      {"bed_summit_past_end",
+       {{"r4.bed", "chr1\t0\t100\tp\t0\t.\t1\t1\t1\t100\n"}},
+       gscore + "--regions {T}/r4.bed",
+       2,
+       "summit 100 is past the region end"},
+      {"bed_too_few_columns",
+       {{"r5.bed", "chr1\t100\n"}},
+       gscore + "--regions {T}/r5.bed",
+       2,
+       "r5.bed line 1: expected at least 3 columns"},
       {"bed_empty", {{"r6.bed", "# nothing\n"}}, gscore + "--regions {T}/r6.bed", 2, "no regions"},
-      {"bed_million_regions_missing_chromosome", {}, gscore + "--regions {T}/million.bed", 2, "million.bed line 1: chromosome 'chrZ' is not in the genome"},
-      {"missing_genome", {{"ok.bed", "chr1\t0\t1000\n"}}, "score -m {D}/example_model.onnx --genome {T}/nogenome.fa --regions {T}/ok.bed --npz {O}/out.npz", 2, "nogenome.fa: no such file"},
-      {"gzip_genome_without_index", {{"ok.bed", "chr1\t0\t1000\n"}}, "score -m {D}/example_model.onnx --genome {T}/gz_genome.fa.gz --regions {T}/ok.bed --npz {O}/out.npz", 2, "cannot build the FASTA index"},
-      {"missing_model", {{"in.fa", kZoo200}}, "score -m {T}/none.onnx --fasta {T}/in.fa --npz {O}/out.npz", 2, "none.onnx: cannot open"},
-      {"garbage_model", {{"in.fa", kZoo200}, {"garbage.onnx", "this is not protobuf at all"}}, "score -m {T}/garbage.onnx --fasta {T}/in.fa --npz {O}/out.npz", 2, "not a valid ONNX model"},
-      {"truncated_model", {{"in.fa", kZoo200}}, "score -m {T}/trunc.onnx --fasta {T}/in.fa --npz {O}/out.npz", 2, "not a valid ONNX model"},
-      {"model_with_nan_weights", {{"in.fa", kZoo200}}, "score -m {T}/nan.onnx --fasta {T}/in.fa --npz {O}/out.npz", 2, "holds NaN at element"},
-      {"model_unsupported_op", {{"in.fa", kZoo200}}, "score -m {T}/lppool.onnx --fasta {T}/in.fa --npz {O}/out.npz", 2, "(op LpPool) is not supported"},
-      {"unwritable_output_directory", {{"in.fa", kZoo200}}, "score -m {M} --fasta {T}/in.fa --npz /nonexistent_dir/out.npz", 2, "cannot open for writing"},
-      {"target_out_of_range", {{"in.fa", kZoo200}}, score + "--fasta {T}/in.fa --target 9", 1, "--target '9' is not an output index 0..1"},
-      {"unknown_rule", {{"in.fa", kZoo200}}, score + "--fasta {T}/in.fa --rule fancy", 1, "--rule must be"},
-      {"bad_shard", {{"in.fa", kZoo200}}, score + "--fasta {T}/in.fa --shard 2/2", 1, "--shard must be I/N"},
-      {"bad_flat_reference", {{"in.fa", kZoo200}}, score + "--fasta {T}/in.fa --references flat:a,b,c,d", 1, "flat:A,C,G,T"},
-      {"zero_references", {{"in.fa", kZoo200}}, score + "--fasta {T}/in.fa --n-refs 0", 1, "--n-refs"},
-      {"bigwig_without_genome", {{"in.fa", kZoo200}}, score + "--fasta {T}/in.fa --bigwig {O}/out.bw", 1, "--bigwig/--bedgraph need genome input"},
-      {"fasta_and_genome", {{"in.fa", kZoo200}}, score + "--fasta {T}/in.fa --genome {D}/example_genome.fa", 1, "cannot be combined"},
-      {"seqlets_from_garbage_npz", {{"junk.npz", "PK junk junk junk junk junk"}}, "seqlets --npz {T}/junk.npz -o {O}/s.bed", 2, "junk.npz"},
-      {"motifs_bad_meme", {{"bad.meme", "MEME version 4\nMOTIF a\nletter-probability matrix: w= 2\n1 0 0 0\n"}, {"s.bed", ""}}, "motifs --npz {T}/zoo.npz --seqlets {T}/s.bed --motifs {T}/bad.meme --out-dir {O}/m", 2, "matrix ended after 1 of 2 rows"},
-      {"motifs_unknown_region", {{"s2.bed", "chr1\t0\t10\tseqlet0\t1.0\t.\t0.01\tnot_a_region\n"}}, "motifs --npz {T}/zoo.npz --seqlets {T}/s2.bed --motifs {D}/JASPAR2024_CORE_vertebrates_non-redundant.meme --out-dir {O}/m", 2, "s2.bed line 1: region 'not_a_region' is not in"},
-      {"merge_npz_without_coords", {}, "merge --genome {D}/example_genome.fa --bigwig {O}/m.bw {T}/nocoords.npz", 2, "nocoords.npz"},
+      {"bed_million_regions_missing_chromosome",
+       {},
+       gscore + "--regions {T}/million.bed",
+       2,
+       "million.bed line 1: chromosome 'chrZ' is not in the genome"},
+      {"missing_genome",
+       {{"ok.bed", "chr1\t0\t1000\n"}},
+       "score -m {D}/example_model.onnx --genome {T}/nogenome.fa --regions {T}/ok.bed --npz "
+       "{O}/out.npz",
+       2,
+       "nogenome.fa: no such file"},
+      {"gzip_genome_without_index",
+       {{"ok.bed", "chr1\t0\t1000\n"}},
+       "score -m {D}/example_model.onnx --genome {T}/gz_genome.fa.gz --regions {T}/ok.bed --npz "
+       "{O}/out.npz",
+       2,
+       "cannot build the FASTA index"},
+      {"missing_model",
+       {{"in.fa", kZoo200}},
+       "score -m {T}/none.onnx --fasta {T}/in.fa --npz {O}/out.npz",
+       2,
+       "none.onnx: cannot open"},
+      {"garbage_model",
+       {{"in.fa", kZoo200}, {"garbage.onnx", "this is not protobuf at all"}},
+       "score -m {T}/garbage.onnx --fasta {T}/in.fa --npz {O}/out.npz",
+       2,
+       "not a valid ONNX model"},
+      {"truncated_model",
+       {{"in.fa", kZoo200}},
+       "score -m {T}/trunc.onnx --fasta {T}/in.fa --npz {O}/out.npz",
+       2,
+       "not a valid ONNX model"},
+      {"model_with_nan_weights",
+       {{"in.fa", kZoo200}},
+       "score -m {T}/nan.onnx --fasta {T}/in.fa --npz {O}/out.npz",
+       2,
+       "holds NaN at element"},
+      {"model_unsupported_op",
+       {{"in.fa", kZoo200}},
+       "score -m {T}/lppool.onnx --fasta {T}/in.fa --npz {O}/out.npz",
+       2,
+       "(op LpPool) is not supported"},
+      {"unwritable_output_directory",
+       {{"in.fa", kZoo200}},
+       "score -m {M} --fasta {T}/in.fa --npz /nonexistent_dir/out.npz",
+       2,
+       "cannot open for writing"},
+      {"target_out_of_range",
+       {{"in.fa", kZoo200}},
+       score + "--fasta {T}/in.fa --target 9",
+       1,
+       "--target '9' is not an output index 0..1"},
+      {"unknown_rule",
+       {{"in.fa", kZoo200}},
+       score + "--fasta {T}/in.fa --rule fancy",
+       1,
+       "--rule must be"},
+      {"bad_shard",
+       {{"in.fa", kZoo200}},
+       score + "--fasta {T}/in.fa --shard 2/2",
+       1,
+       "--shard must be I/N"},
+      {"bad_flat_reference",
+       {{"in.fa", kZoo200}},
+       score + "--fasta {T}/in.fa --references flat:a,b,c,d",
+       1,
+       "flat:A,C,G,T"},
+      {"zero_references",
+       {{"in.fa", kZoo200}},
+       score + "--fasta {T}/in.fa --n-refs 0",
+       1,
+       "--n-refs"},
+      {"bigwig_without_genome",
+       {{"in.fa", kZoo200}},
+       score + "--fasta {T}/in.fa --bigwig {O}/out.bw",
+       1,
+       "--bigwig/--bedgraph need genome input"},
+      {"fasta_and_genome",
+       {{"in.fa", kZoo200}},
+       score + "--fasta {T}/in.fa --genome {D}/example_genome.fa",
+       1,
+       "cannot be combined"},
+      {"seqlets_from_garbage_npz",
+       {{"junk.npz", "PK junk junk junk junk junk"}},
+       "seqlets --npz {T}/junk.npz -o {O}/s.bed",
+       2,
+       "junk.npz"},
+      {"motifs_bad_meme",
+       {{"bad.meme", "MEME version 4\nMOTIF a\nletter-probability matrix: w= 2\n1 0 0 0\n"},
+        {"s.bed", ""}},
+       "motifs --npz {T}/zoo.npz --seqlets {T}/s.bed --motifs {T}/bad.meme --out-dir {O}/m",
+       2,
+       "matrix ended after 1 of 2 rows"},
+      {"motifs_unknown_region",
+       {{"s2.bed", "chr1\t0\t10\tseqlet0\t1.0\t.\t0.01\tnot_a_region\n"}},
+       "motifs --npz {T}/zoo.npz --seqlets {T}/s2.bed --motifs "
+       "{D}/JASPAR2024_CORE_vertebrates_non-redundant.meme --out-dir {O}/m",
+       2,
+       "s2.bed line 1: region 'not_a_region' is not in"},
+      {"merge_npz_without_coords",
+       {},
+       "merge --genome {D}/example_genome.fa --bigwig {O}/m.bw {T}/nocoords.npz",
+       2,
+       "nocoords.npz"},
   };
 }
 
@@ -100,7 +246,8 @@ class Malformed : public ::testing::TestWithParam<Case> {
     ASSERT_EQ(std::system(("mkdir -p " + t).c_str()), 0);
     const std::string plain = t + "/trunc_src.fa";
     std::ofstream(plain) << ">a\n" << seq(40000) << "\n";
-    ASSERT_EQ(std::system(("gzip -c " + plain + " | head -c 300 > " + t + "/trunc.fa.gz").c_str()), 0);
+    ASSERT_EQ(std::system(("gzip -c " + plain + " | head -c 300 > " + t + "/trunc.fa.gz").c_str()),
+              0);
     std::ofstream(t + "/gz_src.fa") << ">c\nACGTACGT\n";
     ASSERT_EQ(std::system(("gzip -c " + t + "/gz_src.fa > " + t + "/gz_genome.fa.gz").c_str()), 0);
     {
@@ -110,7 +257,9 @@ class Malformed : public ::testing::TestWithParam<Case> {
     const std::string zoo = test::slurp(test::test_data("peer/zoo/model.onnx"));
     std::ofstream(t + "/trunc.onnx", std::ios::binary) << zoo.substr(0, zoo.size() / 3);
     test::OnnxBuilder nan(200);
-    auto* c = nan.node("Conv", {"x", nan.init("w", {1, 4, 3}, {0, 0, 0, 0, std::nanf(""), 0, 0, 0, 0, 0, 0, 0})}, "c");
+    auto* c = nan.node(
+        "Conv", {"x", nan.init("w", {1, 4, 3}, {0, 0, 0, 0, std::nanf(""), 0, 0, 0, 0, 0, 0, 0})},
+        "c");
     (void)c;
     nan.node("Flatten", {"c"}, "y");
     nan.output("y");
@@ -127,8 +276,9 @@ class Malformed : public ::testing::TestWithParam<Case> {
       w.commit();
     }
     // A genuine score npz for the motifs cases.
-    auto r = test::run_cli("score -m " + test::test_data("peer/zoo/model.onnx") + " --fasta " +
-                           test::test_data("peer/zoo/x.fa") + " --n-refs 2 --npz " + t + "/zoo.npz");
+    auto r =
+        test::run_cli("score -m " + test::test_data("peer/zoo/model.onnx") + " --fasta " +
+                      test::test_data("peer/zoo/x.fa") + " --n-refs 2 --npz " + t + "/zoo.npz");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 };
@@ -150,13 +300,17 @@ TEST_P(Malformed, ExitCodeMessageAndNoOutput) {
   EXPECT_NE(r.err.find(c.fragment), std::string::npos) << c.name << ": " << r.err;
   // One error line (info/warning logs are tagged "[seqlift:...]").
   std::size_t errors = 0;
-  for (std::size_t p = r.err.find("seqlift: "); p != std::string::npos; p = r.err.find("seqlift: ", p + 1)) ++errors;
+  for (std::size_t p = r.err.find("seqlift: "); p != std::string::npos;
+       p = r.err.find("seqlift: ", p + 1))
+    ++errors;
   EXPECT_EQ(errors, 1u) << c.name << ": " << r.err;
   EXPECT_TRUE(dir_empty(out)) << c.name << ": output left behind in " << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Catalogue, Malformed, ::testing::ValuesIn(catalogue()),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace seqlift
@@ -170,11 +324,12 @@ TEST(Signals, InterruptedRunLeavesNoOutput) {
   for (const char* sig : {"INT", "TERM"}) {
     const std::string out = test::temp_dir() + "/sig_" + sig;
     ASSERT_EQ(std::system(("mkdir -p " + out).c_str()), 0);
-    const std::string cmd = "bash -c '" + std::string(SEQLIFT_BINARY) + " score -m " + data +
-                            "/example_model.onnx --genome " + data + "/example_genome.fa --regions " + data +
-                            "/example_peaks.bed --n-refs 20 --threads 1 --npz " + out + "/o.npz --bigwig " + out +
-                            "/o.bw --regions-out " + out + "/o.tsv 2>/dev/null & pid=$!; sleep 1.5; kill -" + sig +
-                            " $pid; wait $pid; echo $? > " + out + ".status'";
+    const std::string cmd =
+        "bash -c '" + std::string(SEQLIFT_BINARY) + " score -m " + data +
+        "/example_model.onnx --genome " + data + "/example_genome.fa --regions " + data +
+        "/example_peaks.bed --n-refs 20 --threads 1 --npz " + out + "/o.npz --bigwig " + out +
+        "/o.bw --regions-out " + out + "/o.tsv 2>/dev/null & pid=$!; sleep 1.5; kill -" + sig +
+        " $pid; wait $pid; echo $? > " + out + ".status'";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     const int status = std::atoi(test::slurp(out + ".status").c_str());
     EXPECT_EQ(status, 128 + (std::string(sig) == "INT" ? 2 : 15)) << sig;
@@ -195,8 +350,8 @@ TEST(DiskFull, WriteErrorExits2AndLeavesNothing) {
   if (std::system(("mount -t tmpfs -o size=16k tmpfs " + dir + " 2>/dev/null").c_str()) != 0)
     GTEST_SKIP() << "cannot mount a tmpfs here";
   auto r = test::run_cli("score -m " + test::test_data("peer/zoo/model.onnx") + " --fasta " +
-                         test::test_data("peer/zoo/x.fa") + " --n-refs 2 --target all --npz " + dir + "/out.npz --regions-out " +
-                         dir + "/out.tsv");
+                         test::test_data("peer/zoo/x.fa") + " --n-refs 2 --target all --npz " +
+                         dir + "/out.npz --regions-out " + dir + "/out.tsv");
   const bool empty = dir_empty(dir);
   std::system(("umount " + dir).c_str());
   EXPECT_EQ(r.exit_code, 2) << r.err;

@@ -38,7 +38,8 @@ TEST(CliScore, PeerReferencesFileMatchesTangermeme) {
     for (double v : tm.values) mx = std::max(mx, std::fabs(v));
     for (int i = 0; i < 3; ++i)
       for (int j = 0; j < 2400; ++j)
-        worst = std::max(worst, std::fabs(z["hyp"].values[(i * 3 + t) * 2400 + j] - tm.values[i * 2400 + j]));
+        worst = std::max(
+            worst, std::fabs(z["hyp"].values[(i * 3 + t) * 2400 + j] - tm.values[i * 2400 + j]));
     EXPECT_LE(worst, 1e-4 * mx) << t;
   }
   // proj = hyp * ohe
@@ -50,22 +51,28 @@ TEST(CliScore, ReferenceCountMismatchIsDataError) {
   const std::string dir = test::test_data("peer/zoo");
   const auto refs = test::write_file("short_refs.fa", ">a\n" + std::string(200, 'A') + "\n");
   const std::string out = test::temp_dir() + "/mismatch.npz";
-  auto r = run_cli("score -m " + dir + "/model.onnx --fasta " + dir + "/x.fa --references " + refs + " --npz " + out);
+  auto r = run_cli("score -m " + dir + "/model.onnx --fasta " + dir + "/x.fa --references " + refs +
+                   " --npz " + out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("1 reference records for 3 input regions"), std::string::npos) << r.err;
   EXPECT_FALSE(test::file_exists(out));
   auto bad_len = test::write_file("len_refs.fa", ">a\nACGT\n>b\nACGT\n>c\nACGT\n");
-  r = run_cli("score -m " + dir + "/model.onnx --fasta " + dir + "/x.fa --references " + bad_len + " --npz " + out);
+  r = run_cli("score -m " + dir + "/model.onnx --fasta " + dir + "/x.fa --references " + bad_len +
+              " --npz " + out);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("has length 4 but region 'seq0' has length 200"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has length 4 but region 'seq0' has length 200"), std::string::npos)
+      << r.err;
 }
 
 TEST(CliScore, UsageErrors) {
-  const std::string m = test::test_data("peer/zoo/model.onnx"), x = test::test_data("peer/zoo/x.fa");
+  const std::string m = test::test_data("peer/zoo/model.onnx"),
+                    x = test::test_data("peer/zoo/x.fa");
   EXPECT_EQ(run_cli("score -m " + m + " --fasta " + x).exit_code, 1);  // no output
   EXPECT_EQ(run_cli("score -m " + m + " --fasta " + x + " --npz o.npz --target 7").exit_code, 1);
   EXPECT_EQ(run_cli("score -m " + m + " --fasta " + x + " --npz o.npz --rule magic").exit_code, 1);
-  EXPECT_EQ(run_cli("score -m " + m + " --fasta " + x + " --npz o.npz --references flat:1,2").exit_code, 1);
+  EXPECT_EQ(
+      run_cli("score -m " + m + " --fasta " + x + " --npz o.npz --references flat:1,2").exit_code,
+      1);
 }
 
 // Same references and results for 1 and 2 threads, and for a region scored alone.
@@ -74,19 +81,24 @@ TEST(CliScore, DeterministicAcrossThreadsAndSubsets) {
   const std::string bed = test::write_file("five.bed", [&] {
     std::string s;
     for (int i = 0; i < 5; ++i)
-      s += "chr1\t" + std::to_string(20000 + 3000 * i) + "\t" + std::to_string(21000 + 3000 * i) + "\tr" +
-           std::to_string(i) + "\t0\t" + (i == 2 ? "-" : "+") + "\n";
+      s += "chr1\t" + std::to_string(20000 + 3000 * i) + "\t" + std::to_string(21000 + 3000 * i) +
+           "\tr" + std::to_string(i) + "\t0\t" + (i == 2 ? "-" : "+") + "\n";
     return s;
   }());
   const std::string one = test::write_file("one.bed", "chr1\t26000\t27000\tr2\t0\t-\n");
-  const std::string base = "score -m " + data + "/example_model.onnx --genome " + data + "/example_genome.fa --n-refs 4 --seed 3 ";
-  ASSERT_EQ(run_cli(base + "--regions " + bed + " --threads 1 --npz " + dir + "/t1.npz").exit_code, 0);
-  ASSERT_EQ(run_cli(base + "--regions " + bed + " --threads 2 --npz " + dir + "/t2.npz").exit_code, 0);
+  const std::string base = "score -m " + data + "/example_model.onnx --genome " + data +
+                           "/example_genome.fa --n-refs 4 --seed 3 ";
+  ASSERT_EQ(run_cli(base + "--regions " + bed + " --threads 1 --npz " + dir + "/t1.npz").exit_code,
+            0);
+  ASSERT_EQ(run_cli(base + "--regions " + bed + " --threads 2 --npz " + dir + "/t2.npz").exit_code,
+            0);
   EXPECT_EQ(test::slurp(dir + "/t1.npz"), test::slurp(dir + "/t2.npz"));
-  ASSERT_EQ(run_cli(base + "--regions " + one + " --threads 2 --npz " + dir + "/alone.npz").exit_code, 0);
+  ASSERT_EQ(
+      run_cli(base + "--regions " + one + " --threads 2 --npz " + dir + "/alone.npz").exit_code, 0);
   auto all = load_npz(dir + "/t1.npz"), alone = load_npz(dir + "/alone.npz");
   const int64_t n = 4 * 1000;
-  for (int64_t j = 0; j < n; ++j) ASSERT_EQ(alone["hyp"].values[j], all["hyp"].values[2 * n + j]) << j;
+  for (int64_t j = 0; j < n; ++j)
+    ASSERT_EQ(alone["hyp"].values[j], all["hyp"].values[2 * n + j]) << j;
   // The '-' region is reported in + orientation: its ohe equals the + strand genome.
   auto fwd = test::write_file("one_plus.bed", "chr1\t26000\t27000\tr2p\t0\t+\n");
   ASSERT_EQ(run_cli(base + "--regions " + fwd + " --npz " + dir + "/plus.npz").exit_code, 0);
@@ -105,11 +117,18 @@ TEST(CliShuffle, WritesKConsecutiveRecordsUsableByScore) {
   EXPECT_EQ(recs[5].name, "seq1_ref2");
   // score with the written references == score generating them itself
   const std::string a = test::temp_dir() + "/via_file.npz", b = test::temp_dir() + "/generated.npz";
-  ASSERT_EQ(run_cli("score -m " + dir + "/model.onnx --fasta " + dir + "/x.fa --references " + refs + " --npz " + a).exit_code, 0);
-  ASSERT_EQ(run_cli("score -m " + dir + "/model.onnx --fasta " + dir + "/x.fa --n-refs 3 --seed 5 --npz " + b).exit_code, 0);
+  ASSERT_EQ(run_cli("score -m " + dir + "/model.onnx --fasta " + dir + "/x.fa --references " +
+                    refs + " --npz " + a)
+                .exit_code,
+            0);
+  ASSERT_EQ(run_cli("score -m " + dir + "/model.onnx --fasta " + dir +
+                    "/x.fa --n-refs 3 --seed 5 --npz " + b)
+                .exit_code,
+            0);
   EXPECT_EQ(load_npz(a)["hyp"].values, load_npz(b)["hyp"].values);
   for (const char* kind : {"dinuc-uniform", "gc"})
-    EXPECT_EQ(run_cli("shuffle --fasta " + dir + "/x.fa --kind " + kind + " --n 2").exit_code, 0) << kind;
+    EXPECT_EQ(run_cli("shuffle --fasta " + dir + "/x.fa --kind " + kind + " --n 2").exit_code, 0)
+        << kind;
   EXPECT_EQ(run_cli("shuffle --fasta " + dir + "/x.fa --kind flat:0.3,0.2,0.2,0.3").exit_code, 1);
 }
 

@@ -59,7 +59,8 @@ TEST(Cli, PredictLengthMismatchExit2) {
   const auto fa = test::write_file("short.fa", ">s\nACGT\n");
   auto r = run_cli("predict --model " + test::test_data("peer/zoo/model.onnx") + " --fasta " + fa);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("record 's' has length 4 but the model reads 200 bp"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("record 's' has length 4 but the model reads 200 bp"), std::string::npos)
+      << r.err;
 }
 
 TEST(Cli, InspectPrintsRowsAndTotals) {
@@ -77,7 +78,8 @@ TEST(Cli, UnsupportedOpNamesNodeAndOp) {
   const auto path = b.save(test::temp_dir() + "/cli_lppool.onnx");
   auto r = run_cli("inspect --model " + path);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("(op LpPool) is not supported; supported ops: Add"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(op LpPool) is not supported; supported ops: Add"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace

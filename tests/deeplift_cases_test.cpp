@@ -18,8 +18,8 @@ struct CaseRun {
   Explanation e;
 };
 
-CaseRun explain(OnnxBuilder& b, const std::string& name, const std::vector<float>& x, const std::vector<float>& refs,
-            Rule rule, bool activated = false) {
+CaseRun explain(OnnxBuilder& b, const std::string& name, const std::vector<float>& x,
+                const std::vector<float>& refs, Rule rule, bool activated = false) {
   CaseRun r;
   r.model = load_model(b.save(test::temp_dir() + "/" + name + ".onnx"));
   ExplainOptions o;
@@ -39,7 +39,9 @@ float mult(const CaseRun& r, int64_t t, int64_t k, int64_t i) {
 
 void dense_relu_case1(OnnxBuilder& b) {
   b.node("Flatten", {"x"}, "f");
-  auto* g = b.node("Gemm", {"f", b.init("w", {2, 4}, {1, 2, 3, 4, -1, -2, -3, -4}), b.init("b", {2}, {-1, 1})}, "h");
+  auto* g = b.node(
+      "Gemm", {"f", b.init("w", {2, 4}, {1, 2, 3, 4, -1, -2, -3, -4}), b.init("b", {2}, {-1, 1})},
+      "h");
   OnnxBuilder::attr(g, "transB", int64_t(1));
   b.node("Relu", {"h"}, "y");
   b.output("y");
@@ -132,9 +134,9 @@ TEST(DeepLiftCases, Case4ConvValidReferenceOne) {
     x[1 * 4 + j] = -4.0f + j;
     ref[0 * 4 + j] = ref[1 * 4 + j] = 1.0f;
   }
-  for (auto [stride, e0, e1] :
-       {std::tuple<int64_t, std::vector<float>, std::vector<float>>{1, {-4, -6, -6, -2}, {0, 2, 2, 2}},
-        {2, {-4, -2, -4, -2}, {0, 2, 0, 2}}}) {
+  for (auto [stride, e0, e1] : {std::tuple<int64_t, std::vector<float>, std::vector<float>>{
+                                    1, {-4, -6, -6, -2}, {0, 2, 2, 2}},
+                                {2, {-4, -2, -4, -2}, {0, 2, 0, 2}}}) {
     OnnxBuilder b(4);
     conv_case4(b, stride);
     auto model = load_model(b.save(test::temp_dir() + "/case4.onnx"));
@@ -150,7 +152,9 @@ TEST(DeepLiftCases, Case4ConvValidReferenceOne) {
 
 TEST(DeepLiftCases, Case4ConvForwardValues) {
   OnnxBuilder b(4);
-  auto* conv = b.node("Conv", {"x", b.init("w", {1, 4, 2}, {-2, -1, 0, 1, 0, 0, 0, 0}), b.init("b", {1}, {-1})}, "y");
+  auto* conv = b.node(
+      "Conv", {"x", b.init("w", {1, 4, 2}, {-2, -1, 0, 1, 0, 0, 0, 0}), b.init("b", {1}, {-1})},
+      "y");
   (void)conv;
   b.output("y");
   auto model = load_model(b.save(test::temp_dir() + "/case4f.onnx"));
@@ -213,7 +217,9 @@ TEST(DeepLiftCases, Case5MaxPoolAndAvgPoolRouting) {
 TEST(DeepLiftCases, Case6CaptumReluModel) {
   OnnxBuilder b(1);
   b.node("Flatten", {"x"}, "f");
-  auto* g = b.node("Gemm", {"f", b.init("w", {2, 4}, {1, 0, 0, 0, 0, 1, 0, 0}), b.init("b", {2}, {0, -1.5})}, "h");
+  auto* g = b.node(
+      "Gemm", {"f", b.init("w", {2, 4}, {1, 0, 0, 0, 0, 1, 0, 0}), b.init("b", {2}, {0, -1.5})},
+      "h");
   OnnxBuilder::attr(g, "transB", int64_t(1));
   b.node("Relu", {"h"}, "r");
   auto* g2 = b.node("Gemm", {"r", b.init("w2", {1, 2}, {2, 2})}, "y");
@@ -279,7 +285,8 @@ TEST(DeepLiftCases, Case9HypotheticalContributions) {
   OnnxBuilder b(6);
   std::vector<float> w(3 * 4 * 3);
   for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(1.7f * i) * 0.8f;
-  auto* conv = b.node("Conv", {"x", b.init("w", {3, 4, 3}, w), b.init("b", {3}, {0.1f, -0.2f, 0.05f})}, "c");
+  auto* conv =
+      b.node("Conv", {"x", b.init("w", {3, 4, 3}, w), b.init("b", {3}, {0.1f, -0.2f, 0.05f})}, "c");
   OnnxBuilder::attr(conv, "pads", std::vector<int64_t>{1, 1});
   b.node("Relu", {"c"}, "r");
   b.node("Flatten", {"r"}, "f");
@@ -300,7 +307,8 @@ TEST(DeepLiftCases, Case9HypotheticalContributions) {
   for (int j = 0; j < 6; ++j) {
     double actual = 0;  // mean over references of the contributions at j
     for (int k = 0; k < 2; ++k)
-      for (int c = 0; c < 4; ++c) actual += (x[c * 6 + j] - refs[k * 24 + c * 6 + j]) * mult(r, 0, k, c * 6 + j) / 2;
+      for (int c = 0; c < 4; ++c)
+        actual += (x[c * 6 + j] - refs[k * 24 + c * 6 + j]) * mult(r, 0, k, c * 6 + j) / 2;
     double projected = 0;
     for (int bb = 0; bb < 4; ++bb) {
       double h = 0;
@@ -330,7 +338,8 @@ TEST(ProfileTarget, WeightedMeanNormalisedLogits) {
   std::vector<float> w1(3 * 4 * 3), w2(3 * 3);
   for (std::size_t i = 0; i < w1.size(); ++i) w1[i] = std::sin(0.7f * i);
   for (std::size_t i = 0; i < w2.size(); ++i) w2[i] = std::cos(1.3f * i);
-  auto* c1 = b.node("Conv", {"x", b.init("w1", {3, 4, 3}, w1), b.init("b1", {3}, {0.1f, 0.0f, -0.1f})}, "c1");
+  auto* c1 = b.node(
+      "Conv", {"x", b.init("w1", {3, 4, 3}, w1), b.init("b1", {3}, {0.1f, 0.0f, -0.1f})}, "c1");
   test::OnnxBuilder::attr(c1, "pads", std::vector<int64_t>{1, 1});
   b.node("Relu", {"c1"}, "r1");
   auto* c2 = b.node("Conv", {"r1", b.init("w2", {1, 3, 3}, w2)}, "c2");

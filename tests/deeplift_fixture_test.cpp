@@ -60,10 +60,11 @@ TEST_P(PeerDeepLift, HypotheticalMatchesTangermeme) {
       for (int64_t j = 0; j < n_in; ++j)
         worst = std::max(worst, std::fabs(e.hypothetical[t * n_in + j] - tm.values[i * n_in + j]));
     }
-    EXPECT_LE(worst, tol) << GetParam() << " target " << t << " max|diff| " << worst << " max|tm| " << max_abs(tm);
+    EXPECT_LE(worst, tol) << GetParam() << " target " << t << " max|diff| " << worst << " max|tm| "
+                          << max_abs(tm);
     RecordProperty("t" + std::to_string(t) + "_rel_error", std::to_string(worst / max_abs(tm)));
-    std::printf("[ metric ] %s target %lld: max|hyp - tm_hyp| / max|tm_hyp| = %.3g\n", GetParam(), (long long)t,
-                worst / max_abs(tm));
+    std::printf("[ metric ] %s target %lld: max|hyp - tm_hyp| / max|tm_hyp| = %.3g\n", GetParam(),
+                (long long)t, worst / max_abs(tm));
   }
 }
 
@@ -79,7 +80,8 @@ TEST(PeerDeepLift, ZooMatchesFloat64ReferenceAndTangermemeWithinItsNoise) {
   Explainer ex(*f.model, ExplainOptions{});
   const int64_t n_in = 4 * f.model->input_length();
   std::vector<Explanation> es;
-  for (std::size_t i = 0; i < f.x.size(); ++i) es.push_back(ex.explain(f.x[i].data(), f.refs[i].data(), f.k));
+  for (std::size_t i = 0; i < f.x.size(); ++i)
+    es.push_back(ex.explain(f.x[i].data(), f.refs[i].data(), f.k));
   const double tm_noise[2] = {2e-4, 6e-4};
   for (int64_t t = 0; t < 2; ++t) {
     NpyArray truth = read_npy(dir + "/f64_hyp_t" + std::to_string(t) + ".npy");
@@ -87,15 +89,18 @@ TEST(PeerDeepLift, ZooMatchesFloat64ReferenceAndTangermemeWithinItsNoise) {
     double worst = 0, worst_tm = 0;
     for (std::size_t i = 0; i < f.x.size(); ++i)
       for (int64_t j = 0; j < n_in; ++j) {
-        worst = std::max(worst, std::fabs(es[i].hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
-        worst_tm = std::max(worst_tm, std::fabs(es[i].hypothetical[t * n_in + j] - tm.values[i * n_in + j]));
+        worst = std::max(worst,
+                         std::fabs(es[i].hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
+        worst_tm = std::max(worst_tm,
+                            std::fabs(es[i].hypothetical[t * n_in + j] - tm.values[i * n_in + j]));
       }
     // float32 compute: on this model the output moves by ~1e-3 between X and R, so the
     // summation order alone shifts results by ~1e-5 of max|hyp|.
     EXPECT_LE(worst, 3e-5 * max_abs(truth)) << "target " << t;
     EXPECT_LE(worst_tm, tm_noise[t] * max_abs(tm)) << "target " << t;
-    std::printf("[ metric ] zoo target %lld: vs float64 %.3g, vs tangermeme %.3g (relative to max|hyp|)\n",
-                (long long)t, worst / max_abs(truth), worst_tm / max_abs(tm));
+    std::printf(
+        "[ metric ] zoo target %lld: vs float64 %.3g, vs tangermeme %.3g (relative to max|hyp|)\n",
+        (long long)t, worst / max_abs(truth), worst_tm / max_abs(tm));
   }
 }
 
@@ -117,15 +122,18 @@ TEST_P(SummationToDelta, HoldsForEveryPair) {
         const double fx = e.explained[t], fr = fx - e.delta[t * f.k + k];
         const double tol = 1e-5 * std::max({0.01, std::fabs(fx), std::fabs(fr)});
         worst = std::max(worst, e.delta_error[t * f.k + k] / tol);
-        EXPECT_LE(e.delta_error[t * f.k + k], tol) << name << " seq " << i << " t " << t << " ref " << k;
+        EXPECT_LE(e.delta_error[t * f.k + k], tol)
+            << name << " seq " << i << " t " << t << " ref " << k;
       }
   }
-  std::printf("[ metric ] %s %s: worst s2d error / tolerance = %.3g\n", name, rule_string(rule), worst);
+  std::printf("[ metric ] %s %s: worst s2d error / tolerance = %.3g\n", name, rule_string(rule),
+              worst);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, SummationToDelta,
-                         ::testing::Combine(::testing::Values("zoo", "zoo_overlap", "basset", "bpnet"),
-                                            ::testing::Values(Rule::kRescale, Rule::kRevealCancel, Rule::kGenomics)));
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, SummationToDelta,
+    ::testing::Combine(::testing::Values("zoo", "zoo_overlap", "basset", "bpnet"),
+                       ::testing::Values(Rule::kRescale, Rule::kRevealCancel, Rule::kGenomics)));
 
 TEST(PeerDeepLift, BpnetPerPairMatchesCaptum) {
   const std::string dir = test::test_data("peer/bpnet");
@@ -135,7 +143,8 @@ TEST(PeerDeepLift, BpnetPerPairMatchesCaptum) {
   Explainer ex(*f.model, o);
   const int64_t n_in = 4 * f.model->input_length();
   std::vector<Explanation> es;
-  for (std::size_t i = 0; i < f.x.size(); ++i) es.push_back(ex.explain(f.x[i].data(), f.refs[i].data(), f.k));
+  for (std::size_t i = 0; i < f.x.size(); ++i)
+    es.push_back(ex.explain(f.x[i].data(), f.refs[i].data(), f.k));
   for (int64_t t = 0; t < 2; ++t) {
     NpyArray cap = read_npy(dir + "/captum_t" + std::to_string(t) + ".npy");  // [N, K, 4, L]
     const double tol = 1e-4 * max_abs(cap);
@@ -143,12 +152,13 @@ TEST(PeerDeepLift, BpnetPerPairMatchesCaptum) {
     for (std::size_t i = 0; i < f.x.size(); ++i)
       for (int64_t k = 0; k < f.k; ++k)
         for (int64_t j = 0; j < n_in; ++j) {
-          const double c = (double(f.x[i][j]) - f.refs[i][k * n_in + j]) * es[i].multipliers[(t * f.k + k) * n_in + j];
+          const double c = (double(f.x[i][j]) - f.refs[i][k * n_in + j]) *
+                           es[i].multipliers[(t * f.k + k) * n_in + j];
           worst = std::max(worst, std::fabs(c - cap.values[(i * f.k + k) * n_in + j]));
         }
     EXPECT_LE(worst, tol) << "target " << t;
-    std::printf("[ metric ] bpnet target %lld: max|C - captum| / max|captum| = %.3g\n", (long long)t,
-                worst / max_abs(cap));
+    std::printf("[ metric ] bpnet target %lld: max|C - captum| / max|captum| = %.3g\n",
+                (long long)t, worst / max_abs(cap));
   }
 }
 
@@ -165,7 +175,8 @@ TEST(PeerDeepLift, ZooOverlapFixesThePeersMaxPool) {
     es.push_back(ex.explain(f.x[i].data(), f.refs[i].data(), f.k));
     for (int64_t t = 0; t < es[i].targets; ++t)
       for (int64_t k = 0; k < f.k; ++k)  // peers: ~60% of |delta|
-        EXPECT_LE(es[i].delta_error[t * f.k + k], 1e-3 * std::max(std::fabs(es[i].delta[t * f.k + k]), 1e-3));
+        EXPECT_LE(es[i].delta_error[t * f.k + k],
+                  1e-3 * std::max(std::fabs(es[i].delta[t * f.k + k]), 1e-3));
   }
   // Against the float64 run of the accumulating rule (tests/fixtures/zoo_float64_reference.py).
   for (int64_t t = 0; t < 2; ++t) {
@@ -173,10 +184,12 @@ TEST(PeerDeepLift, ZooOverlapFixesThePeersMaxPool) {
     double worst = 0;
     for (std::size_t i = 0; i < f.x.size(); ++i)
       for (int64_t j = 0; j < n_in; ++j)
-        worst = std::max(worst, std::fabs(es[i].hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
-    EXPECT_LE(worst, 3e-5 * max_abs(truth)) << "target " << t;  // float32 summation order, as for zoo
-    std::printf("[ metric ] zoo_overlap target %lld: vs float64 accumulate rule %.3g\n", (long long)t,
-                worst / max_abs(truth));
+        worst = std::max(worst,
+                         std::fabs(es[i].hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
+    EXPECT_LE(worst, 3e-5 * max_abs(truth))
+        << "target " << t;  // float32 summation order, as for zoo
+    std::printf("[ metric ] zoo_overlap target %lld: vs float64 accumulate rule %.3g\n",
+                (long long)t, worst / max_abs(truth));
   }
 }
 
@@ -211,13 +224,17 @@ void check_flat(Rule rule, const std::string& prefix, const std::string& model_f
       }
     }
     EXPECT_LE(worst, 1e-4 * max_abs(truth)) << prefix << t;
-    std::printf("[ metric ] deeplift_paper %s%lld (%s): max|diff| / max|truth| = %.3g\n", prefix.c_str(),
-                (long long)t, model_file.c_str(), worst / max_abs(truth));
+    std::printf("[ metric ] deeplift_paper %s%lld (%s): max|diff| / max|truth| = %.3g\n",
+                prefix.c_str(), (long long)t, model_file.c_str(), worst / max_abs(truth));
   }
 }
 
-TEST(DeepLiftPaper, RescaleFlatReference) { check_flat(Rule::kRescale, "rescale_flat_t", "paper_logits.onnx"); }
-TEST(DeepLiftPaper, GenomicsFlatReference) { check_flat(Rule::kGenomics, "genomics_flat_t", "paper_logits.onnx"); }
+TEST(DeepLiftPaper, RescaleFlatReference) {
+  check_flat(Rule::kRescale, "rescale_flat_t", "paper_logits.onnx");
+}
+TEST(DeepLiftPaper, GenomicsFlatReference) {
+  check_flat(Rule::kGenomics, "genomics_flat_t", "paper_logits.onnx");
+}
 TEST(DeepLiftPaper, SigmoidModelExplainsLogitsByDefault) {
   check_flat(Rule::kGenomics, "genomics_flat_t", "paper_sigmoid.onnx");
 }
@@ -233,11 +250,13 @@ TEST(DeepLiftPaper, RescaleDinucleotideHypothetical) {
     for (std::size_t i = 0; i < f.x.size(); ++i) {
       Explanation e = ex.explain(f.x[i].data(), f.refs[i].data(), f.k);
       for (int64_t j = 0; j < n_in; ++j)
-        worst = std::max(worst, std::fabs(e.hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
+        worst =
+            std::max(worst, std::fabs(e.hypothetical[t * n_in + j] - truth.values[i * n_in + j]));
     }
     EXPECT_LE(worst, 1e-4 * max_abs(truth)) << "target " << t;
-    std::printf("[ metric ] deeplift_paper rescale_dinuc_hyp_t%lld: max|diff| / max|truth| = %.3g\n", (long long)t,
-                worst / max_abs(truth));
+    std::printf(
+        "[ metric ] deeplift_paper rescale_dinuc_hyp_t%lld: max|diff| / max|truth| = %.3g\n",
+        (long long)t, worst / max_abs(truth));
   }
 }
 

@@ -18,10 +18,14 @@ constexpr int64_t kLen = 24;
 
 struct Net {
   const char* name;
-  std::function<void(OnnxBuilder&, std::function<std::string(const std::string&, std::vector<int64_t>)>)> build;
+  std::function<void(OnnxBuilder&,
+                     std::function<std::string(const std::string&, std::vector<int64_t>)>)>
+      build;
 };
 
-std::vector<int64_t> v(std::initializer_list<int64_t> l) { return l; }
+std::vector<int64_t> v(std::initializer_list<int64_t> l) {
+  return l;
+}
 
 const std::vector<Net>& nets() {
   static const std::vector<Net> all = {
@@ -73,8 +77,9 @@ const std::vector<Net>& nets() {
          auto* c1 = b.node("Conv", {"x", w("w1", {6, 4, 5}), w("b1", {6})}, "c1");
          OnnxBuilder::attr(c1, "pads", v({2, 2}));
          b.node("Relu", {"c1"}, "a1");
-         auto* bn = b.node("BatchNormalization",
-                           {"a1", w("g", {6}), w("beta", {6}), w("mean", {6}), w("var_pos", {6})}, "bn");
+         auto* bn =
+             b.node("BatchNormalization",
+                    {"a1", w("g", {6}), w("beta", {6}), w("mean", {6}), w("var_pos", {6})}, "bn");
          OnnxBuilder::attr(bn, "epsilon", 1e-3f);
          auto* c2 = b.node("Conv", {"bn", w("w2", {6, 6, 3}), w("b2", {6})}, "c2");
          OnnxBuilder::attr(c2, "pads", v({1, 1}));
@@ -92,7 +97,9 @@ const std::vector<Net>& nets() {
          auto* c1 = b.node("Conv", {"x", w("w1", {6, 4, 3}), w("b1", {6})}, "c1");
          OnnxBuilder::attr(c1, "pads", v({1, 1}));
          b.node("Relu", {"c1"}, "a1");
-         b.node("Slice", {"a1", b.init_ints("st", {2}), b.init_ints("en", {22}), b.init_ints("ax", {2})}, "s");
+         b.node("Slice",
+                {"a1", b.init_ints("st", {2}), b.init_ints("en", {22}), b.init_ints("ax", {2})},
+                "s");
          b.node("Pad", {"s", b.init_ints("pads", {0, 0, 1, 0, 0, 3})}, "pd");
          auto* t = b.node("Transpose", {"pd"}, "t");
          OnnxBuilder::attr(t, "perm", v({0, 2, 1}));
@@ -149,7 +156,8 @@ const std::vector<Net>& nets() {
 
 // Random weights for net.build(): normal(0, 0.6); "var*" tensors (BatchNorm variances)
 // positive.
-std::function<std::string(const std::string&, std::vector<int64_t>)> random_weights(OnnxBuilder& b, std::mt19937& rng) {
+std::function<std::string(const std::string&, std::vector<int64_t>)> random_weights(
+    OnnxBuilder& b, std::mt19937& rng) {
   return [&b, &rng](const std::string& name, std::vector<int64_t> dims) {
     std::normal_distribution<float> nd(0.0f, 0.6f);
     int64_t n = 1;
@@ -169,7 +177,8 @@ TEST_P(RandomNetworks, SummationToDeltaEveryPair) {
     std::mt19937 rng(seed * 7919 + net_index);
     OnnxBuilder b(kLen);
     net.build(b, random_weights(b, rng));
-    auto model = load_model(b.save(test::temp_dir() + "/prop_" + std::to_string(net_index) + ".onnx"));
+    auto model =
+        load_model(b.save(test::temp_dir() + "/prop_" + std::to_string(net_index) + ".onnx"));
     std::uniform_int_distribution<int> base(0, 3);
     auto random_one_hot = [&] {
       std::vector<float> x(4 * kLen, 0.0f);
@@ -192,15 +201,16 @@ TEST_P(RandomNetworks, SummationToDeltaEveryPair) {
         const double fx = e.explained[t], fr = fx - e.delta[t * 4 + k];
         const double tol = 1e-5 * std::max({0.01, std::fabs(fx), std::fabs(fr)});
         EXPECT_LE(e.delta_error[t * 4 + k], tol)
-            << net.name << " rule " << rule_string(rule) << " seed " << seed << " target " << t << " ref " << k
-            << " delta " << e.delta[t * 4 + k];
+            << net.name << " rule " << rule_string(rule) << " seed " << seed << " target " << t
+            << " ref " << k << " delta " << e.delta[t * 4 + k];
       }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryLayerKind, RandomNetworks,
                          ::testing::Combine(::testing::Range(0, 6),
-                                            ::testing::Values(Rule::kRescale, Rule::kRevealCancel, Rule::kGenomics)));
+                                            ::testing::Values(Rule::kRescale, Rule::kRevealCancel,
+                                                              Rule::kGenomics)));
 
 // The gradient rule is labelled as not satisfying summation-to-delta: check that it
 // indeed differs on a nonlinear network (so the property test above is not vacuous).

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "seqlift/dna.hpp"
+
+#include <gtest/gtest.h>
 
 namespace seqlift {
 

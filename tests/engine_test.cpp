@@ -7,14 +7,14 @@
 
 #include "engine/layers/layers.hpp"
 #include "engine/onnx_importer.hpp"
+#include "onnx_builder.hpp"
+#include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/fasta.hpp"
 #include "seqlift/inspect.hpp"
 #include "seqlift/model.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/predict.hpp"
-#include "onnx_builder.hpp"
-#include "seqlift/dna.hpp"
 #include "test_util.hpp"
 
 namespace seqlift {
@@ -22,7 +22,8 @@ namespace {
 
 std::vector<Region> fasta_regions(const std::string& path) {
   std::vector<Region> out;
-  for (auto& r : read_fasta(path)) out.push_back(Region{r.name, r.sequence, std::nullopt, out.size()});
+  for (auto& r : read_fasta(path))
+    out.push_back(Region{r.name, r.sequence, std::nullopt, out.size()});
   return out;
 }
 
@@ -58,7 +59,8 @@ TEST_P(PeerPredict, ReferencesMatchPyTorchOutputs) {
     EXPECT_NEAR(y[i], expect.values[i], 1e-5 * std::max(1.0, std::fabs(expect.values[i]))) << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, PeerPredict, ::testing::Values("zoo", "zoo_overlap", "basset", "bpnet"));
+INSTANTIATE_TEST_SUITE_P(Fixtures, PeerPredict,
+                         ::testing::Values("zoo", "zoo_overlap", "basset", "bpnet"));
 
 TEST(Inspect, BassetFlopsByHand) {
   // models.py Basset: conv 4->64 k19 (L 600), pool 3, conv 64->64 k11 (L 200), pool 4,
@@ -74,7 +76,8 @@ TEST(Inspect, BassetFlopsByHand) {
   }
   EXPECT_EQ(counted, conv_dense);
   // Parameters: convs (BN folded into their bias) + dense layers.
-  EXPECT_EQ(params, (64 * 4 * 19 + 64) + (64 * 64 * 11 + 64) + (64 * 64 * 7 + 64) + (768 * 128 + 128) + (128 * 3 + 3));
+  EXPECT_EQ(params, (64 * 4 * 19 + 64) + (64 * 64 * 11 + 64) + (64 * 64 * 7 + 64) +
+                        (768 * 128 + 128) + (128 * 3 + 3));
   EXPECT_EQ(s.parameters, params);
   EXPECT_EQ(s.receptive_field, 600);
 }
@@ -103,8 +106,9 @@ struct ConvCase {
   int64_t cin, cout, k, stride, dil, pl, pr, groups, len;
 };
 std::ostream& operator<<(std::ostream& os, const ConvCase& c) {
-  return os << "cin=" << c.cin << " cout=" << c.cout << " k=" << c.k << " stride=" << c.stride << " dil=" << c.dil
-            << " pad=" << c.pl << "/" << c.pr << " groups=" << c.groups << " L=" << c.len;
+  return os << "cin=" << c.cin << " cout=" << c.cout << " k=" << c.k << " stride=" << c.stride
+            << " dil=" << c.dil << " pad=" << c.pl << "/" << c.pr << " groups=" << c.groups
+            << " L=" << c.len;
 }
 
 class ConvKernel : public ::testing::TestWithParam<ConvCase> {};
@@ -135,7 +139,8 @@ TEST_P(ConvKernel, FastMatchesReference) {
   std::vector<float> fast(batch * c.cout * lo), ref(fast.size());
   layer->forward({x.data()}, fast.data(), batch);
   conv1d_reference(p, x.data(), ref.data(), batch);
-  for (std::size_t i = 0; i < ref.size(); ++i) ASSERT_NEAR(fast[i], ref[i], 1e-4) << c << " at " << i;
+  for (std::size_t i = 0; i < ref.size(); ++i)
+    ASSERT_NEAR(fast[i], ref[i], 1e-4) << c << " at " << i;
   // Transpose: <W x, m> == <x, W^T m> for random m.
   std::vector<float> m(fast.size()), back(x.size(), 0.0f), wx(fast.size());
   for (auto& v : m) v = nd(rng);
@@ -147,13 +152,14 @@ TEST_P(ConvKernel, FastMatchesReference) {
   EXPECT_NEAR(lhs, rhs, 1e-3 * std::max(1.0, std::fabs(lhs))) << c;
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, ConvKernel,
-                         ::testing::Values(ConvCase{4, 8, 5, 1, 1, 2, 2, 1, 30}, ConvCase{4, 8, 5, 1, 1, 0, 0, 1, 30},
-                                           ConvCase{6, 4, 3, 2, 1, 1, 1, 1, 31}, ConvCase{6, 6, 3, 1, 4, 4, 4, 1, 40},
-                                           ConvCase{6, 6, 3, 3, 2, 0, 5, 2, 41}, ConvCase{8, 4, 7, 1, 1, 3, 3, 4, 20},
-                                           ConvCase{4, 4, 1, 1, 1, 0, 0, 1, 9}, ConvCase{3, 5, 9, 4, 3, 7, 1, 1, 64},
-                                           ConvCase{16, 8, 3, 2, 1, 1, 1, 1, 33}, ConvCase{20, 6, 5, 1, 2, 4, 4, 1, 40},
-                                           ConvCase{16, 4, 3, 1, 1, -2, -3, 1, 30}));
+INSTANTIATE_TEST_SUITE_P(
+    Table, ConvKernel,
+    ::testing::Values(ConvCase{4, 8, 5, 1, 1, 2, 2, 1, 30}, ConvCase{4, 8, 5, 1, 1, 0, 0, 1, 30},
+                      ConvCase{6, 4, 3, 2, 1, 1, 1, 1, 31}, ConvCase{6, 6, 3, 1, 4, 4, 4, 1, 40},
+                      ConvCase{6, 6, 3, 3, 2, 0, 5, 2, 41}, ConvCase{8, 4, 7, 1, 1, 3, 3, 4, 20},
+                      ConvCase{4, 4, 1, 1, 1, 0, 0, 1, 9}, ConvCase{3, 5, 9, 4, 3, 7, 1, 1, 64},
+                      ConvCase{16, 8, 3, 2, 1, 1, 1, 1, 33}, ConvCase{20, 6, 5, 1, 2, 4, 4, 1, 40},
+                      ConvCase{16, 4, 3, 1, 1, -2, -3, 1, 30}));
 
 // ---- bad model files ----
 TEST(OnnxErrors, MissingFileIsIoError) {
@@ -161,7 +167,8 @@ TEST(OnnxErrors, MissingFileIsIoError) {
 }
 
 TEST(OnnxErrors, GarbageIsModelError) {
-  const auto path = test::write_file("garbage.onnx", std::string("\x08\x07\xff\xff\xff garbage", 13));
+  const auto path =
+      test::write_file("garbage.onnx", std::string("\x08\x07\xff\xff\xff garbage", 13));
   EXPECT_THROW(load_model(path), ModelError);
   const auto empty = test::write_file("empty.onnx", "");
   EXPECT_THROW(load_model(empty), ModelError);
@@ -190,8 +197,9 @@ TEST(OnnxErrors, UnsupportedOpNamesNodeAndListsSupported) {
     FAIL() << "no error";
   } catch (const ModelError& e) {
     const std::string msg = e.what();
-    EXPECT_NE(msg.find("lppool.onnx: node 'y_node' (op LpPool) is not supported; supported ops: Add"),
-              std::string::npos)
+    EXPECT_NE(
+        msg.find("lppool.onnx: node 'y_node' (op LpPool) is not supported; supported ops: Add"),
+        std::string::npos)
         << msg;
   }
 }
@@ -204,7 +212,8 @@ TEST(OnnxErrors, WrongChannelsAndRank) {
     load_model(b.save(test::temp_dir() + "/ch5.onnx"));
     FAIL();
   } catch (const ModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("neither axis has 4 channels"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("neither axis has 4 channels"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -22,7 +22,8 @@ void expect_error(F&& fn, std::initializer_list<const char*> fragments) {
     fn();
     ADD_FAILURE() << "no exception thrown";
   } catch (const E& e) {
-    for (const char* f : fragments) EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
+    for (const char* f : fragments)
+      EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
   }
 }
 
@@ -95,12 +96,14 @@ TEST(Fasta, TextBeforeHeader) {
 TEST(Fasta, EmptyFileAndMissingFile) {
   auto path = write_file("empty.fa", "");
   expect_error<ParseError>([&] { read_fasta(path); }, {"empty.fa", "no FASTA records"});
-  expect_error<IoError>([&] { read_fasta(test::temp_dir() + "/missing.fa"); }, {"missing.fa", "cannot open"});
+  expect_error<IoError>([&] { read_fasta(test::temp_dir() + "/missing.fa"); },
+                        {"missing.fa", "cannot open"});
 }
 
 // ---- genome + regions ----
 std::string genome_path() {
-  static std::string p = write_file("genome.fa", ">chr1\nAAAACCCCGGGGTTTTACGT\n>chr2\nacgtacgtNN\n");
+  static std::string p =
+      write_file("genome.fa", ">chr1\nAAAACCCCGGGGTTTTACGT\n>chr2\nacgtacgtNN\n");
   return p;
 }
 
@@ -117,7 +120,10 @@ TEST(Genome, FetchBuildsIndexAndPads) {
 
 TEST(Genome, UnwritableDirectoryWithoutIndex) {
   const std::string dir = test::temp_dir() + "/ro";
-  ASSERT_EQ(std::system(("mkdir -p " + dir + " && printf '>c\\nACGT\\n' > " + dir + "/g.fa && chmod 555 " + dir).c_str()), 0);
+  ASSERT_EQ(std::system(("mkdir -p " + dir + " && printf '>c\\nACGT\\n' > " + dir +
+                         "/g.fa && chmod 555 " + dir)
+                            .c_str()),
+            0);
   if (geteuid() == 0) GTEST_SKIP() << "root can write anywhere";
   expect_error<IoError>([&] { Genome g(dir + "/g.fa"); }, {"not writable", "samtools faidx"});
 }
@@ -125,7 +131,8 @@ TEST(Genome, UnwritableDirectoryWithoutIndex) {
 TEST(Genome, PlainGzipGenomeCannotBeIndexed) {
   const auto plain = write_file("gz_genome.fa", ">c\nACGTACGT\n");
   ASSERT_EQ(std::system(("gzip -c " + plain + " > " + plain + ".gz").c_str()), 0);
-  expect_error<IoError>([&] { Genome g(plain + ".gz"); }, {"gz_genome.fa.gz", "cannot build the FASTA index", "bgzip"});
+  expect_error<IoError>([&] { Genome g(plain + ".gz"); },
+                        {"gz_genome.fa.gz", "cannot build the FASTA index", "bgzip"});
 }
 
 std::vector<BedRecord> read_bed(const std::string& path) {
@@ -160,11 +167,14 @@ TEST_P(BedErrors, ParseErrorNamesLine) {
 }
 INSTANTIATE_TEST_SUITE_P(
     Table, BedErrors,
-    ::testing::Values(BadBed{"chr1\t1000\t900\n", "end 900 < start 1000"}, BadBed{"chr1\tabc\t900\n", "start is not an integer: 'abc'"},
-                      BadBed{"chr1\t10\t9x\n", "end is not an integer: '9x'"}, BadBed{"chr1\t10\n", "at least 3 columns"},
+    ::testing::Values(BadBed{"chr1\t1000\t900\n", "end 900 < start 1000"},
+                      BadBed{"chr1\tabc\t900\n", "start is not an integer: 'abc'"},
+                      BadBed{"chr1\t10\t9x\n", "end is not an integer: '9x'"},
+                      BadBed{"chr1\t10\n", "at least 3 columns"},
                       BadBed{"chr1\t-5\t10\n", "start -5 is negative"},
                       BadBed{"chr1\t0\t10\tn\t0\t+\t1\t2\t3\t-7\n", "summit -7 is negative"},
-                      BadBed{"chr1\t0\t10\tn\t0\t+\t1\t2\t3\t10\n", "summit 10 is past the region end"},
+                      BadBed{"chr1\t0\t10\tn\t0\t+\t1\t2\t3\t10\n",
+                             "summit 10 is past the region end"},
                       BadBed{"chr1\t0\t10\tn\t0\tx\n", "strand must be"}));
 
 TEST(Windows, CentredOnSummitOrMidpointAndPadded) {
@@ -213,7 +223,8 @@ TEST(Windows, MissingChromosomeNamesLine) {
   r.start = 0;
   r.end = 6;
   r.line = 17;
-  expect_error<ParseError>([&] { make_window(r, g, {}, "peaks.bed"); }, {"peaks.bed line 17", "'chrUn'"});
+  expect_error<ParseError>([&] { make_window(r, g, {}, "peaks.bed"); },
+                           {"peaks.bed line 17", "'chrUn'"});
 }
 
 TEST(Sequences, FromBedWithWidth) {

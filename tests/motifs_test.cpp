@@ -1,5 +1,7 @@
 // Motifs: MEME parser, seqlet callers on constructed inputs, matcher on known motifs,
 // and the motif-world recovery bar end to end.
+#include "seqlift/motifs.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,18 +12,20 @@
 
 #include "motifs/report.hpp"
 #include "seqlift/error.hpp"
-#include "seqlift/motifs.hpp"
 #include "test_util.hpp"
 
 namespace seqlift {
 namespace {
 
 const std::string kMeme =
-    "MEME version 5\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA 0.3 C 0.2 G 0.2 T 0.3\n\n"
+    "MEME version 5\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA 0.3 C "
+    "0.2 G 0.2 T 0.3\n\n"
     "MOTIF M1 first\nletter-probability matrix: w= 3 alength= 4 nsites= 5 E= 0\n"
     "1 0 0 0\n0 1 0 0\n0.5 0 0 0.5\n\n"
-    "MOTIF M2\nURL http://example.org\nletter-probability matrix: alength= 4 w= 2\n0.25 0.25 0.25 0.25\n0 0 1 0\n"
-    "MOTIF M1 again\nletter-probability matrix: alength= 4 w= 1\n0 0 0 1";  // no final newline; last M1 kept
+    "MOTIF M2\nURL http://example.org\nletter-probability matrix: alength= 4 w= 2\n0.25 0.25 0.25 "
+    "0.25\n0 0 1 0\n"
+    "MOTIF M1 again\nletter-probability matrix: alength= 4 w= 1\n0 0 0 1";  // no final newline;
+                                                                            // last M1 kept
 
 TEST(Meme, ParsesHeadersInAnyOrderAndKeepsTheLastDuplicate) {
   auto db = read_meme(test::write_file("db.meme", kMeme));
@@ -35,7 +39,8 @@ TEST(Meme, ParsesHeadersInAnyOrderAndKeepsTheLastDuplicate) {
 }
 
 TEST(Meme, RealJasparFile) {
-  auto db = read_meme(std::string(SEQLIFT_DATA) + "/JASPAR2024_CORE_vertebrates_non-redundant.meme");
+  auto db =
+      read_meme(std::string(SEQLIFT_DATA) + "/JASPAR2024_CORE_vertebrates_non-redundant.meme");
   EXPECT_EQ(db.motifs.size(), 879u);
   EXPECT_EQ(db.motifs[0].id, "MA0004.1");
   EXPECT_EQ(db.motifs[0].pwm.size(), 6u);
@@ -58,20 +63,28 @@ INSTANTIATE_TEST_SUITE_P(
     Table, MemeErrors,
     ::testing::Values(BadMeme{"hello\n", "line 1: not a MEME motif file"},
                       BadMeme{"MEME version 4\nALPHABET= ACGU\n", "line 2: only the DNA alphabet"},
-                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: w= 2\n1 0 0 0\n", "matrix ended after 1 of 2 rows"},
-                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: w= 1\n1 0 x 0\n", "line 4: not a probability: 'x'"},
-                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: w= 1\n0.5 0 0 0\n", "line 4: motif a: matrix row sums to"},
-                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: w= 1\n1 0 0\n", "has 3 columns"},
-                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: alength= 4\n", "line 3: motif a: matrix header has no w="},
-                      BadMeme{"MEME version 4\n", "no motifs"}, BadMeme{"MEME version 4\nMOTIF a\n", "has no letter-probability matrix"}));
+                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: w= 2\n1 0 0 0\n",
+                              "matrix ended after 1 of 2 rows"},
+                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: w= 1\n1 0 x 0\n",
+                              "line 4: not a probability: 'x'"},
+                      BadMeme{
+                          "MEME version 4\nMOTIF a\nletter-probability matrix: w= 1\n0.5 0 0 0\n",
+                          "line 4: motif a: matrix row sums to"},
+                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: w= 1\n1 0 0\n",
+                              "has 3 columns"},
+                      BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: alength= 4\n",
+                              "line 3: motif a: matrix header has no w="},
+                      BadMeme{"MEME version 4\n", "no motifs"},
+                      BadMeme{"MEME version 4\nMOTIF a\n", "has no letter-probability matrix"}));
 
 TEST(Seqlets, RecursiveFindsPlantedSpansOfBothSigns) {
   std::vector<std::vector<float>> x(20, std::vector<float>(200));
   uint32_t state = 9;
   for (auto& row : x)
-    for (auto& v : row) v = 0.02f * (((state = state * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f);
-  for (int j = 50; j < 58; ++j) x[3][j] = 1.0f;    // positive 8-mer
-  for (int j = 120; j < 126; ++j) x[7][j] = -0.8f; // negative 6-mer
+    for (auto& v : row)
+      v = 0.02f * (((state = state * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f);
+  for (int j = 50; j < 58; ++j) x[3][j] = 1.0f;     // positive 8-mer
+  for (int j = 120; j < 126; ++j) x[7][j] = -0.8f;  // negative 6-mer
   SeqletOptions o;
   o.flank = 0;
   auto s = recursive_seqlets(x, o);
@@ -79,7 +92,8 @@ TEST(Seqlets, RecursiveFindsPlantedSpansOfBothSigns) {
   // bases around the planted span (at most max_len in all).
   auto find = [&](int64_t region, int64_t start, int64_t end) {
     for (const auto& q : s)
-      if (q.region == region && q.start <= start && q.end >= end && q.end - q.start <= o.max_len) return &q;
+      if (q.region == region && q.start <= start && q.end >= end && q.end - q.start <= o.max_len)
+        return &q;
     return static_cast<const Seqlet*>(nullptr);
   };
   const Seqlet* pos = find(3, 50, 58);
@@ -115,7 +129,8 @@ TEST(Seqlets, LaplaceFindsThePlantedWindow) {
   std::vector<std::vector<float>> x(30, std::vector<float>(300));
   uint32_t state = 3;
   for (auto& row : x)
-    for (auto& v : row) v = 0.05f * (((state = state * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f);
+    for (auto& v : row)
+      v = 0.05f * (((state = state * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f);
   for (int j = 100; j < 110; ++j) x[5][j] = 1.0f;
   SeqletOptions o;
   o.threshold = 0.2;
@@ -128,7 +143,8 @@ TEST(Seqlets, LaplaceFindsThePlantedWindow) {
 }
 
 TEST(Matcher, MotifMatchesItselfAndItsReverseComplement) {
-  auto db = read_meme(std::string(SEQLIFT_DATA) + "/JASPAR2024_CORE_vertebrates_non-redundant.meme");
+  auto db =
+      read_meme(std::string(SEQLIFT_DATA) + "/JASPAR2024_CORE_vertebrates_non-redundant.meme");
   MotifMatcher matcher(db);
   for (const char* id : {"MA0139.2", "MA0035.5", "MA0808.1"}) {
     const Motif* m = nullptr;
@@ -163,8 +179,9 @@ TEST(Report, LogoSvgHasOneLetterPerInformativeCell) {
 // The acceptance bar: motif world, 20 dinucleotide shuffles, recursive seqlets, JASPAR.
 TEST(MotifWorld, RecoversPlantedInstancesWithCorrectAnnotation) {
   const std::string data = SEQLIFT_DATA, dir = test::temp_dir() + "/mw";
-  auto r = test::run_cli("score -m " + data + "/example_model.onnx --genome " + data + "/example_genome.fa --regions " +
-                         data + "/example_peaks.bed --n-refs 20 --seed 0 --npz " + dir + ".npz");
+  auto r = test::run_cli("score -m " + data + "/example_model.onnx --genome " + data +
+                         "/example_genome.fa --regions " + data +
+                         "/example_peaks.bed --n-refs 20 --seed 0 --npz " + dir + ".npz");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = test::run_cli("seqlets --npz " + dir + ".npz -o " + dir + ".bed");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -179,7 +196,8 @@ TEST(MotifWorld, RecoversPlantedInstancesWithCorrectAnnotation) {
     const auto tab = line.find('\t');
     std::stringstream ss(line.substr(tab + 1));
     std::string item;
-    while (std::getline(ss, item, ',')) equivalents[line.substr(0, tab)].insert(item.substr(0, item.find('|')));
+    while (std::getline(ss, item, ','))
+      equivalents[line.substr(0, tab)].insert(item.substr(0, item.find('|')));
   }
   struct Row {
     std::string chrom, best;
@@ -217,9 +235,12 @@ TEST(MotifWorld, RecoversPlantedInstancesWithCorrectAnnotation) {
     used.insert(best);
     annotated += equivalents[name].count(seqlets[best].best) > 0;
   }
-  const double recall = double(recovered) / instances, accuracy = double(annotated) / std::max(1, recovered);
-  std::printf("[ metric ] motif world: %d instances, recall %.3f, top-1 annotation %.3f, %zu seqlets, precision %.3f\n",
-              instances, recall, accuracy, seqlets.size(), double(used.size()) / seqlets.size());
+  const double recall = double(recovered) / instances,
+               accuracy = double(annotated) / std::max(1, recovered);
+  std::printf(
+      "[ metric ] motif world: %d instances, recall %.3f, top-1 annotation %.3f, %zu seqlets, "
+      "precision %.3f\n",
+      instances, recall, accuracy, seqlets.size(), double(used.size()) / seqlets.size());
   EXPECT_GE(recall, 0.8);
   EXPECT_GE(accuracy, 0.8);
   const std::string html = test::slurp(dir + "/report.html");

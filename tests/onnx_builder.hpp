@@ -26,7 +26,8 @@ class OnnxBuilder {
     shape->add_dim()->set_dim_value(channels_last ? length : channels);
     shape->add_dim()->set_dim_value(channels_last ? channels : length);
   }
-  std::string init(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& values) {
+  std::string init(const std::string& name, const std::vector<int64_t>& dims,
+                   const std::vector<float>& values) {
     auto* t = model_.mutable_graph()->add_initializer();
     t->set_name(name);
     t->set_data_type(onnx::TensorProto_DataType_FLOAT);
@@ -42,7 +43,8 @@ class OnnxBuilder {
     for (auto v : values) t->add_int64_data(v);
     return name;
   }
-  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs, const std::string& output) {
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs,
+                        const std::string& output) {
     auto* n = model_.mutable_graph()->add_node();
     n->set_op_type(op);
     n->set_name(output + "_node");

@@ -1,5 +1,7 @@
 // References: dinucleotide shuffles (exactness, numpy compatibility, uniformity), GC
 // matching, genome windows, determinism.
+#include "seqlift/references.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -11,7 +13,6 @@
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
-#include "seqlift/references.hpp"
 #include "seqlift/shuffle.hpp"
 #include "test_util.hpp"
 
@@ -87,11 +88,13 @@ TEST(DinucShuffle, UniformReachesEveryShuffle) {
   EXPECT_EQ(uniform.size(), 27u);
   // Uniform: each of the 27 about 20000/27 = 741 times (binomial sd ~27).
   for (const auto& [s, c] : counts) EXPECT_NEAR(c, 20000.0 / 27, 6 * 27) << s;
-  std::printf("[ metric ] ACCCACGATGATG: fixed-tree reaches %zu distinct shuffles, uniform %zu\n", fixed_tree.size(),
-              uniform.size());
+  std::printf("[ metric ] ACCCACGATGATG: fixed-tree reaches %zu distinct shuffles, uniform %zu\n",
+              fixed_tree.size(), uniform.size());
 }
 
-Region make_region(const std::string& name, const std::string& seq) { return Region{name, seq, std::nullopt, 0}; }
+Region make_region(const std::string& name, const std::string& seq) {
+  return Region{name, seq, std::nullopt, 0};
+}
 
 TEST(References, DeterministicPerRegionNameAndIndex) {
   ReferenceOptions o;
@@ -124,7 +127,8 @@ TEST(References, GcMatchedWithinSamplingError) {
     worst = std::max(worst, std::fabs(gc_fraction(s) - gc));
     EXPECT_LE(std::fabs(gc_fraction(s) - gc), 4 * sd);
   }
-  std::printf("[ metric ] gc references: region GC %.3f, worst |GC_ref - GC| %.4f (sd %.4f)\n", gc, worst, sd);
+  std::printf("[ metric ] gc references: region GC %.3f, worst |GC_ref - GC| %.4f (sd %.4f)\n", gc,
+              worst, sd);
 }
 
 TEST(References, FlatReference) {
@@ -160,7 +164,8 @@ TEST(References, GcGenomeWindowsAreInTheGenomeMatchedAndOutsideExcluded) {
   double worst = 0;
   for (const auto& w : src->sequences(make_region("q", region))) {
     std::size_t at = chr1.find(w);
-    EXPECT_TRUE(at != std::string::npos || chr2.find(w) != std::string::npos || chrx.find(w) != std::string::npos);
+    EXPECT_TRUE(at != std::string::npos || chr2.find(w) != std::string::npos ||
+                chrx.find(w) != std::string::npos);
     if (at != std::string::npos) {  // peak0 is chr1:5000-6000
       EXPECT_TRUE(at + 200 <= 5000 || at >= 6000) << at;
     }

@@ -26,7 +26,9 @@ std::string write_file(const std::string& name, const std::string& content) {
   return path;
 }
 
-std::string test_data(const std::string& rel) { return std::string(SEQLIFT_TEST_DATA) + "/" + rel; }
+std::string test_data(const std::string& rel) {
+  return std::string(SEQLIFT_TEST_DATA) + "/" + rel;
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -35,12 +37,15 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-bool file_exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+bool file_exists(const std::string& path) {
+  return access(path.c_str(), F_OK) == 0;
+}
 
 RunResult run_cli(const std::string& args) {
   static int counter = 0;
   const std::string base = temp_dir() + "/cli" + std::to_string(counter++);
-  const std::string cmd = std::string(SEQLIFT_BINARY) + " " + args + " >" + base + ".out 2>" + base + ".err";
+  const std::string cmd =
+      std::string(SEQLIFT_BINARY) + " " + args + " >" + base + ".out 2>" + base + ".err";
   const int status = std::system(cmd.c_str());
   RunResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -12,7 +12,9 @@ class BufferPool {
   std::vector<float> take(std::size_t n) {
     std::size_t best = free_.size();
     for (std::size_t i = 0; i < free_.size(); ++i)
-      if (free_[i].capacity() >= n && (best == free_.size() || free_[i].capacity() < free_[best].capacity())) best = i;
+      if (free_[i].capacity() >= n &&
+          (best == free_.size() || free_[i].capacity() < free_[best].capacity()))
+        best = i;
     std::vector<float> v;
     if (best < free_.size()) {
       v.swap(free_[best]);

@@ -17,8 +17,9 @@ namespace seqlift {
 enum class Rule {
   kRescale,       ///< Rescale at every elementwise nonlinearity
   kRevealCancel,  ///< RevealCancel wherever the nonlinearity follows a Conv/Dense layer
-  kGenomics,      ///< Rescale after conv layers, RevealCancel after dense layers (DeepLIFT's genomics default)
-  kGradient,      ///< gradient x (X - R): for comparison; does NOT satisfy summation-to-delta
+  kGenomics,  ///< Rescale after conv layers, RevealCancel after dense layers (DeepLIFT's genomics
+              ///< default)
+  kGradient,  ///< gradient x (X - R): for comparison; does NOT satisfy summation-to-delta
 };
 /// "rescale", "reveal-cancel", "genomics", "gradient"; throws UsageError otherwise.
 Rule parse_rule(const std::string& name);
@@ -26,14 +27,15 @@ const char* rule_string(Rule rule);
 
 struct ExplainOptions {
   Rule rule = Rule::kRescale;
-  std::vector<int64_t> targets;    ///< indices into the flattened outputs; empty = all
+  std::vector<int64_t> targets;  ///< indices into the flattened outputs; empty = all
   /// BPNet/chrombpnet profile target instead of `targets`: the model output of this name
   /// (or index, as text) is explained as sum_i w_i (l_i - mean l) with
   /// w = softmax(l - mean l) of the sequence's own logits held constant (stop-gradient),
   /// i.e. the linear combination sum_i (w_i - 1/n) l_i.
   std::string profile_output;
-  bool explain_activated = false;  ///< explain a final Sigmoid/Softmax's output instead of its logits
-  bool keep_multipliers = false;   ///< fill Explanation::multipliers
+  bool explain_activated =
+      false;  ///< explain a final Sigmoid/Softmax's output instead of its logits
+  bool keep_multipliers = false;  ///< fill Explanation::multipliers
   /// Upper bound on activation memory per explain() call; references are processed in
   /// chunks that fit (results do not depend on it).
   int64_t memory_budget_bytes = int64_t(512) << 20;
@@ -41,13 +43,13 @@ struct ExplainOptions {
 
 struct Explanation {
   int64_t targets = 0, refs = 0, length = 0;
-  std::vector<float> hypothetical;   ///< [T, 4, L] mean over references of M - sum_c R[c] M[c]
-  std::vector<float> projected;      ///< [T, 4, L] hypothetical * X
-  std::vector<float> multipliers;    ///< [T, K, 4, L] when keep_multipliers
-  std::vector<double> delta;         ///< [T, K] f(X) - f(R_k) of the explained output
-  std::vector<double> delta_error;   ///< [T, K] |sum((X - R_k) * M_k) - delta|
-  std::vector<float> prediction;     ///< [T] model output for X (activated, as predict prints it)
-  std::vector<float> explained;      ///< [T] the explained value for X (logit when stripped)
+  std::vector<float> hypothetical;  ///< [T, 4, L] mean over references of M - sum_c R[c] M[c]
+  std::vector<float> projected;     ///< [T, 4, L] hypothetical * X
+  std::vector<float> multipliers;   ///< [T, K, 4, L] when keep_multipliers
+  std::vector<double> delta;        ///< [T, K] f(X) - f(R_k) of the explained output
+  std::vector<double> delta_error;  ///< [T, K] |sum((X - R_k) * M_k) - delta|
+  std::vector<float> prediction;    ///< [T] model output for X (activated, as predict prints it)
+  std::vector<float> explained;     ///< [T] the explained value for X (logit when stripped)
 };
 
 /// Computes explanations for one model. Construct once; explain() is const and
@@ -72,10 +74,11 @@ class Explainer {
   ExplainOptions options_;
   std::vector<int64_t> targets_;
   std::vector<std::pair<int, int64_t>> target_at_;  ///< per target: (explained value id, element)
-  std::vector<std::pair<int, int64_t>> output_at_;  ///< per target: (model output value id, element)
-  int profile_value_ = -1;                          ///< explained value of a profile target
-  std::vector<int> nonlinear_rule_;                 ///< per node: NonlinearRule to apply (-1 = RevealCancel)
-  std::vector<char> keep_;                          ///< per value: activations a backward rule reads
+  std::vector<std::pair<int, int64_t>>
+      output_at_;                    ///< per target: (model output value id, element)
+  int profile_value_ = -1;           ///< explained value of a profile target
+  std::vector<int> nonlinear_rule_;  ///< per node: NonlinearRule to apply (-1 = RevealCancel)
+  std::vector<char> keep_;           ///< per value: activations a backward rule reads
   bool stripped_ = false;
   int64_t act_floats_per_row_ = 0;
 };

@@ -28,7 +28,9 @@ class InputError : public Error {
 class ParseError : public InputError {
  public:
   ParseError(const std::string& file, long line, const std::string& what)
-      : InputError(file + " line " + std::to_string(line) + ": " + what), file_(file), line_(line) {}
+      : InputError(file + " line " + std::to_string(line) + ": " + what),
+        file_(file),
+        line_(line) {}
   const std::string& file() const { return file_; }
   long line() const { return line_; }
 

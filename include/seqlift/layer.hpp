@@ -19,11 +19,11 @@ std::string shape_string(const Shape& shape);  ///< "[4, 200]"
 
 /// How a layer's DeepLIFT backward treats its inputs (shown by `inspect`).
 enum class RuleKind {
-  kLinear,       ///< multipliers pass back through the transpose
-  kRescale,      ///< elementwise nonlinearity: Rescale or RevealCancel
-  kMaxPool,      ///< cross-argmax credit, accumulated over overlapping windows
-  kComposite,    ///< a nonlinearity of several inputs decomposed into Rescale steps
-  kNone,         ///< no rule: explaining through it is an error
+  kLinear,     ///< multipliers pass back through the transpose
+  kRescale,    ///< elementwise nonlinearity: Rescale or RevealCancel
+  kMaxPool,    ///< cross-argmax credit, accumulated over overlapping windows
+  kComposite,  ///< a nonlinearity of several inputs decomposed into Rescale steps
+  kNone,       ///< no rule: explaining through it is an error
 };
 
 /// Which DeepLIFT rule to apply at elementwise nonlinearities.
@@ -51,7 +51,8 @@ struct ReceptiveField {
 
 /// Receptive field after a sliding window of `kernel` taps spaced `dilation` apart,
 /// moved by `stride` (convolutions and pools).
-inline ReceptiveField windowed_field(ReceptiveField rf, int64_t kernel, int64_t dilation, int64_t stride) {
+inline ReceptiveField windowed_field(ReceptiveField rf, int64_t kernel, int64_t dilation,
+                                     int64_t stride) {
   rf.span += (kernel - 1) * dilation * rf.jump;
   rf.jump *= stride;
   return rf;

@@ -12,8 +12,12 @@ void set_log_level(LogLevel level);
 LogLevel log_level();
 
 void log_message(LogLevel level, const std::string& message);
-inline void log_warn(const std::string& m) { log_message(LogLevel::kWarning, m); }
-inline void log_info(const std::string& m) { log_message(LogLevel::kInfo, m); }
+inline void log_warn(const std::string& m) {
+  log_message(LogLevel::kWarning, m);
+}
+inline void log_info(const std::string& m) {
+  log_message(LogLevel::kInfo, m);
+}
 
 /// Seconds since the process started (first call to any log function).
 double elapsed_seconds();

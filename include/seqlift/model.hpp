@@ -12,11 +12,11 @@
 namespace seqlift {
 
 struct Node {
-  std::string name;            ///< ONNX node name (or output name when unnamed)
-  std::string op;              ///< ONNX op type(s) it came from, e.g. "Conv" or "Div+Erf+...=Gelu"
+  std::string name;  ///< ONNX node name (or output name when unnamed)
+  std::string op;    ///< ONNX op type(s) it came from, e.g. "Conv" or "Div+Erf+...=Gelu"
   std::unique_ptr<Layer> layer;
-  std::vector<int> inputs;     ///< value ids
-  int output = -1;             ///< value id
+  std::vector<int> inputs;  ///< value ids
+  int output = -1;          ///< value id
 };
 
 struct ValueInfo {
@@ -50,7 +50,10 @@ class Model {
   // Building (used by importers).
   int add_value(const std::string& name, Shape shape, int producer);
   void add_node(Node node);
-  void set_input(int value, int length) { input_value_ = value; input_length_ = length; }
+  void set_input(int value, int length) {
+    input_value_ = value;
+    input_length_ = length;
+  }
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
   void set_source(std::string s) { source_ = std::move(s); }
   ValueInfo& values_mutable(int v) { return values_.at(v); }

@@ -9,7 +9,7 @@ namespace seqlift {
 
 struct SeqletRunOptions {
   std::string npz;
-  int64_t target = 0;  ///< position in the npz's targets array
+  int64_t target = 0;                ///< position in the npz's targets array
   std::string method = "recursive";  ///< recursive | laplace
   SeqletOptions seqlets;
   std::string output = "-";

@@ -23,7 +23,7 @@ MotifDatabase read_meme(const std::string& path);
 
 // ---- seqlets ----
 struct Seqlet {
-  int64_t region = 0;  ///< row in the contributions
+  int64_t region = 0;          ///< row in the contributions
   int64_t start = 0, end = 0;  ///< 0-based half-open, within the region
   double contribution = 0;     ///< sum of per-base contributions (negative for negative seqlets)
   double p_value = 1;
@@ -40,16 +40,18 @@ struct SeqletOptions {
 /// one null): a span is a seqlet when it and every span it contains that ends with it
 /// has a p-value under the threshold; longest first. Called on x for positive seqlets and
 /// on -x for negative ones. `flank` bases are added on both sides (clipped).
-std::vector<Seqlet> recursive_seqlets(const std::vector<std::vector<float>>& x, const SeqletOptions& options);
+std::vector<Seqlet> recursive_seqlets(const std::vector<std::vector<float>>& x,
+                                      const SeqletOptions& options);
 
 /// TF-MoDISco's caller: sums over windows of max_len, a Laplace null fitted at the mode
 /// of the window sums, isotonic-regression FDR thresholds, greedy non-overlapping picks.
-std::vector<Seqlet> laplace_seqlets(const std::vector<std::vector<float>>& x, const SeqletOptions& options);
+std::vector<Seqlet> laplace_seqlets(const std::vector<std::vector<float>>& x,
+                                    const SeqletOptions& options);
 
 // ---- matching ----
 struct MotifMatch {
-  int motif = -1;    ///< index into the database
-  char strand = '+'; ///< '-' when the motif's reverse complement matches
+  int motif = -1;      ///< index into the database
+  char strand = '+';   ///< '-' when the motif's reverse complement matches
   int64_t offset = 0;  ///< motif column 0 sits at query column `offset` (may be negative)
   double score = 0, p_value = 1, e_value = 0, q_value = 1;
 };

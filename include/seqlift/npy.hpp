@@ -10,8 +10,8 @@ namespace seqlift {
 /// An array read from .npy: little-endian float32, float64 or int64, C order.
 struct NpyArray {
   std::vector<int64_t> shape;
-  std::string dtype;          ///< "<f4", "<f8", "<i8" or "<U{n}" (unicode strings)
-  std::vector<double> values; ///< numeric dtypes, converted to double, C order
+  std::string dtype;                 ///< "<f4", "<f8", "<i8" or "<U{n}" (unicode strings)
+  std::vector<double> values;        ///< numeric dtypes, converted to double, C order
   std::vector<std::string> strings;  ///< "<U{n}" dtypes (code points above 255 become '?')
   int64_t size() const;
 };

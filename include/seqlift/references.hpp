@@ -16,12 +16,12 @@ class Genome;
 struct ReferenceOptions {
   /// dinuc | dinuc-uniform | gc | gc-genome | flat:A,C,G,T | path to a FASTA file
   std::string kind = "dinuc";
-  int64_t count = 20;       ///< K (ignored for flat and FASTA files, which define their own)
+  int64_t count = 20;  ///< K (ignored for flat and FASTA files, which define their own)
   uint64_t seed = 0;
-  std::string genome;       ///< gc-genome: genome FASTA to draw windows from
-  std::string exclude;      ///< gc-genome: optional BED of regions windows must avoid
-  std::string scored;       ///< gc-genome: the scored regions BED (also excluded)
-  int64_t length = 0;       ///< gc-genome: window length (the model's input length)
+  std::string genome;   ///< gc-genome: genome FASTA to draw windows from
+  std::string exclude;  ///< gc-genome: optional BED of regions windows must avoid
+  std::string scored;   ///< gc-genome: the scored regions BED (also excluded)
+  int64_t length = 0;   ///< gc-genome: window length (the model's input length)
 };
 
 /// Produces references for each region. make() is thread-safe unless ordered() is true,

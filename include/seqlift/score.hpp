@@ -19,23 +19,24 @@ struct ScoreOptions {
   Rule rule = Rule::kRescale;
   bool explain_activated = false;
   int threads = 1;
-  int64_t chunk = 64;  ///< regions per chunk
+  int64_t chunk = 64;            ///< regions per chunk
   bool revcomp_average = false;  ///< average with the reverse-complement strand's contributions
   bool progress = false;         ///< force progress lines even when stderr is not a terminal
   // Outputs (at least one); each is written under a temporary name and renamed at the end.
-  std::string npz;         ///< arrays: ohe, hyp, proj, delta, pred, names, targets, coords_*
-  std::string bigwig;      ///< per-base projected contributions (first target), genome input only
-  std::string bedgraph;    ///< the same values as text
-  std::string modisco;     ///< PREFIX.ohe.npz, PREFIX.hyp.npz, PREFIX.regions.bed
-  std::string regions_out; ///< per-region TSV
+  std::string npz;          ///< arrays: ohe, hyp, proj, delta, pred, names, targets, coords_*
+  std::string bigwig;       ///< per-base projected contributions (first target), genome input only
+  std::string bedgraph;     ///< the same values as text
+  std::string modisco;      ///< PREFIX.ohe.npz, PREFIX.hyp.npz, PREFIX.regions.bed
+  std::string regions_out;  ///< per-region TSV
 };
 
 struct ScoreSummary {
   int64_t regions = 0, references = 0, targets = 0;
-  double worst_delta_error = 0;    ///< max over pairs of |sum(C) - delta|
+  double worst_delta_error = 0;  ///< max over pairs of |sum(C) - delta|
   double seconds = 0;
   int64_t regions_over_tolerance = 0;
-  int64_t regions_not_finite = 0;  ///< NaN/Inf in outputs or contributions (reported, kept out of tracks)
+  int64_t regions_not_finite =
+      0;  ///< NaN/Inf in outputs or contributions (reported, kept out of tracks)
   std::string reference_description;
 };
 

@@ -19,9 +19,9 @@ struct SequenceSourceOptions {
 
 struct Region {
   std::string name;
-  std::string sequence;         ///< in scoring orientation (reverse-complemented for '-')
-  std::optional<Window> window; ///< genome coordinates when read from BED
-  std::size_t index = 0;        ///< 0-based position in the input (skipped records counted)
+  std::string sequence;          ///< in scoring orientation (reverse-complemented for '-')
+  std::optional<Window> window;  ///< genome coordinates when read from BED
+  std::size_t index = 0;         ///< 0-based position in the input (skipped records counted)
 };
 
 /// Streams regions in input order. Not thread-safe.

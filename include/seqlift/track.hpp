@@ -27,7 +27,8 @@ class TrackAssembler {
 
   /// Calls emit(chrom, start, values, n) for consecutive runs of covered bases, sorted
   /// by chromosome (input order) and position; values[i] is the value at start + i.
-  void assemble(const std::function<void(const std::string&, int64_t, const float*, int64_t)>& emit);
+  void assemble(
+      const std::function<void(const std::string&, int64_t, const float*, int64_t)>& emit);
 
   const std::vector<std::pair<std::string, int64_t>>& chrom_sizes() const { return chroms_; }
 

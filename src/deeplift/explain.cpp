@@ -14,20 +14,27 @@ Rule parse_rule(const std::string& name) {
   if (name == "reveal-cancel" || name == "revealcancel") return Rule::kRevealCancel;
   if (name == "genomics") return Rule::kGenomics;
   if (name == "gradient") return Rule::kGradient;
-  throw UsageError("--rule must be rescale, reveal-cancel, genomics or gradient (got '" + name + "')");
+  throw UsageError("--rule must be rescale, reveal-cancel, genomics or gradient (got '" + name +
+                   "')");
 }
 
 const char* rule_string(Rule rule) {
   switch (rule) {
-    case Rule::kRescale: return "rescale";
-    case Rule::kRevealCancel: return "reveal-cancel";
-    case Rule::kGenomics: return "genomics";
-    case Rule::kGradient: return "gradient";
+    case Rule::kRescale:
+      return "rescale";
+    case Rule::kRevealCancel:
+      return "reveal-cancel";
+    case Rule::kGenomics:
+      return "genomics";
+    case Rule::kGradient:
+      return "gradient";
   }
   return "?";
 }
 
-bool delta_within_tolerance(double error, double delta) { return error <= 1e-3 * std::max(1.0, std::fabs(delta)); }
+bool delta_within_tolerance(double error, double delta) {
+  return error <= 1e-3 * std::max(1.0, std::fabs(delta));
+}
 
 namespace {
 constexpr int kRevealCancel = -1;
@@ -37,13 +44,15 @@ bool is_final_activation(const Layer& layer) {
 }
 }  // namespace
 
-Explainer::Explainer(const Model& model, ExplainOptions options) : model_(model), options_(std::move(options)) {
+Explainer::Explainer(const Model& model, ExplainOptions options)
+    : model_(model), options_(std::move(options)) {
   // Explained values: a model output, or the logits under a final Sigmoid/Softmax.
   std::vector<std::pair<int, int64_t>> explained, outputs;
   for (int v : model.outputs()) {
     int ev = v;
     const int producer = model.values()[v].producer;
-    if (!options_.explain_activated && producer >= 0 && is_final_activation(*model.nodes()[producer].layer)) {
+    if (!options_.explain_activated && producer >= 0 &&
+        is_final_activation(*model.nodes()[producer].layer)) {
       ev = model.nodes()[producer].inputs[0];
       stripped_ = true;
     }
@@ -58,10 +67,12 @@ Explainer::Explainer(const Model& model, ExplainOptions options) : model_(model)
       if (model.values()[model.outputs()[o]].name == options_.profile_output ||
           std::to_string(o) == options_.profile_output)
         found = model.outputs()[o];
-    if (found < 0) throw UsageError("profile target: the model has no output '" + options_.profile_output + "'");
+    if (found < 0)
+      throw UsageError("profile target: the model has no output '" + options_.profile_output + "'");
     profile_value_ = found;
     const int producer = model.values()[found].producer;
-    if (!options_.explain_activated && producer >= 0 && is_final_activation(*model.nodes()[producer].layer))
+    if (!options_.explain_activated && producer >= 0 &&
+        is_final_activation(*model.nodes()[producer].layer))
       profile_value_ = model.nodes()[producer].inputs[0];
     targets_ = {0};
     target_at_ = {{profile_value_, -1}};
@@ -73,7 +84,8 @@ Explainer::Explainer(const Model& model, ExplainOptions options) : model_(model)
   for (auto t : profile_value_ >= 0 ? std::vector<int64_t>{} : targets_) {
     if (t < 0 || t >= static_cast<int64_t>(explained.size()))
       throw UsageError("target " + std::to_string(t) + " is out of range: the model has " +
-                       std::to_string(explained.size()) + " outputs (0.." + std::to_string(explained.size() - 1) + ")");
+                       std::to_string(explained.size()) + " outputs (0.." +
+                       std::to_string(explained.size() - 1) + ")");
     target_at_.push_back(explained[t]);
     output_at_.push_back(outputs[t]);
   }
@@ -90,7 +102,8 @@ Explainer::Explainer(const Model& model, ExplainOptions options) : model_(model)
     const Layer* prev = producer >= 0 ? model.nodes()[producer].layer.get() : nullptr;
     const bool after_linear = dynamic_cast<const WeightedLinearLayer*>(prev) != nullptr;
     const bool after_dense = prev && prev->kind() == "Dense";
-    if ((options_.rule == Rule::kRevealCancel && after_linear) || (options_.rule == Rule::kGenomics && after_dense))
+    if ((options_.rule == Rule::kRevealCancel && after_linear) ||
+        (options_.rule == Rule::kGenomics && after_dense))
       nonlinear_rule_[i] = kRevealCancel;
   }
   // Activations the backward pass reads: inputs of nonlinear rules, the inputs of
@@ -129,7 +142,8 @@ Explanation Explainer::explain(const float* x, const float* refs, int64_t num_re
   if (options_.keep_multipliers) out.multipliers.assign(T * num_refs * n_in, 0.0f);
   std::vector<double> hyp_sum(T * n_in, 0.0);
   const int64_t bytes_per_row = std::max<int64_t>(1, act_floats_per_row_ * 4);
-  const int64_t chunk = std::clamp<int64_t>(options_.memory_budget_bytes / bytes_per_row - 1, 1, num_refs);
+  const int64_t chunk =
+      std::clamp<int64_t>(options_.memory_budget_bytes / bytes_per_row - 1, 1, num_refs);
   for (int64_t k0 = 0; k0 < num_refs; k0 += chunk)
     explain_chunk(x, refs, k0, std::min(chunk, num_refs - k0), out, hyp_sum);
   out.hypothetical.resize(T * n_in);
@@ -143,8 +157,8 @@ Explanation Explainer::explain(const float* x, const float* refs, int64_t num_re
   return out;
 }
 
-void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int64_t kc, Explanation& out,
-                              std::vector<double>& hyp_sum) const {
+void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int64_t kc,
+                              Explanation& out, std::vector<double>& hyp_sum) const {
   const int64_t length = model_.input_length(), n_in = kAlphabetSize * length;
   const int64_t T = targets_.size(), S = T * kc;
   // Forward on [X; R_k0 .. R_k0+kc-1].
@@ -185,7 +199,8 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
   std::vector<int> stream_ref(S);
   for (int64_t s = 0; s < S; ++s) stream_ref[s] = static_cast<int>(s % kc);
   const auto& values = model_.values();
-  std::vector<std::vector<float>> mult(values.size()), mult_pos(values.size()), mult_neg(values.size());
+  std::vector<std::vector<float>> mult(values.size()), mult_pos(values.size()),
+      mult_neg(values.size());
   auto buffer = [&](std::vector<std::vector<float>>& set, int v) -> std::vector<float>& {
     if (set[v].empty()) set[v] = pool.take_zeroed(S * numel(values[v].shape));
     return set[v];
@@ -195,8 +210,11 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
     auto& m = buffer(mult, v);
     const int64_t n = numel(values[v].shape);
     for (int64_t k = 0; k < kc; ++k) {
-      if (e >= 0) m[(t * kc + k) * n + e] = 1.0f;
-      else for (int64_t i = 0; i < n; ++i) m[(t * kc + k) * n + i] = static_cast<float>(profile_weights[i]);
+      if (e >= 0)
+        m[(t * kc + k) * n + e] = 1.0f;
+      else
+        for (int64_t i = 0; i < n; ++i)
+          m[(t * kc + k) * n + i] = static_cast<float>(profile_weights[i]);
     }
   }
   const auto& nodes = model_.nodes();
@@ -207,7 +225,7 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
     if (mult[ov].empty() && !split) continue;  // does not reach the targets
     BackwardContext ctx;
     ctx.rule = nonlinear_rule_[i] == kRevealCancel ? NonlinearRule::kRescale
-                                                  : static_cast<NonlinearRule>(nonlinear_rule_[i]);
+                                                   : static_cast<NonlinearRule>(nonlinear_rule_[i]);
     for (int v : node.inputs) ctx.in_act.push_back(acts[v].data());
     ctx.out_act = acts[ov].data();
     ctx.out_mult = mult[ov].data();
@@ -233,13 +251,15 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
       const int64_t n = numel(values[in_v].shape);
       std::vector<float> dpos(kc * n), dneg(kc * n);
       linear->split_deltas(acts[prev.inputs[0]].data(), kc, dpos.data(), dneg.data());
-      reveal_cancel_activation(*node.layer, acts[in_v].data() + n, dpos.data(), dneg.data(), mult[ov].data(), S,
-                               stream_ref.data(), buffer(mult_pos, in_v).data(), buffer(mult_neg, in_v).data());
+      reveal_cancel_activation(*node.layer, acts[in_v].data() + n, dpos.data(), dneg.data(),
+                               mult[ov].data(), S, stream_ref.data(), buffer(mult_pos, in_v).data(),
+                               buffer(mult_neg, in_v).data());
     } else {
       if (node.layer->rule_kind() == RuleKind::kNone)
-        throw ModelError(model_.source() + ": node '" + node.name + "' (" + node.layer->kind() +
-                         ") has no DeepLIFT rule" +
-                         (is_final_activation(*node.layer) ? "; explain its input (the logits) instead" : ""));
+        throw ModelError(
+            model_.source() + ": node '" + node.name + "' (" + node.layer->kind() +
+            ") has no DeepLIFT rule" +
+            (is_final_activation(*node.layer) ? "; explain its input (the logits) instead" : ""));
       std::vector<float*> in_mult;
       for (int v : node.inputs) in_mult.push_back(buffer(mult, v).data());
       node.layer->backward(ctx, in_mult);
@@ -268,7 +288,8 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
       if (e >= 0) {
         delta = double(acts[ev][e]) - acts[ev][(1 + k) * n_ev + e];
       } else {
-        for (int64_t i = 0; i < n_ev; ++i) delta += profile_weights[i] * (double(acts[ev][i]) - acts[ev][(1 + k) * n_ev + i]);
+        for (int64_t i = 0; i < n_ev; ++i)
+          delta += profile_weights[i] * (double(acts[ev][i]) - acts[ev][(1 + k) * n_ev + i]);
       }
       out.delta[t * out.refs + kk] = delta;
       out.delta_error[t * out.refs + kk] = std::fabs(sum - delta);

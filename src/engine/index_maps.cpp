@@ -29,7 +29,8 @@ void for_each_index(const Shape& shape, F&& fn) {
 
 }  // namespace
 
-std::vector<IndexSource> transpose_map(const Shape& in, const std::vector<int64_t>& perm, Shape& out) {
+std::vector<IndexSource> transpose_map(const Shape& in, const std::vector<int64_t>& perm,
+                                       Shape& out) {
   if (perm.size() != in.size()) throw ModelError("Transpose: perm rank does not match input");
   out.assign(in.size(), 0);
   for (std::size_t a = 0; a < perm.size(); ++a) out[a] = in[perm[a]];
@@ -46,7 +47,8 @@ std::vector<IndexSource> transpose_map(const Shape& in, const std::vector<int64_
 }
 
 std::vector<IndexSource> slice_map(const Shape& in, const std::vector<int64_t>& axes,
-                                   const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
+                                   const std::vector<int64_t>& starts,
+                                   const std::vector<int64_t>& ends,
                                    const std::vector<int64_t>& steps, Shape& out) {
   std::vector<int64_t> first(in.size(), 0), step(in.size(), 1);
   out = in;
@@ -80,8 +82,9 @@ std::vector<IndexSource> slice_map(const Shape& in, const std::vector<int64_t>& 
   return map;
 }
 
-std::vector<IndexSource> gather_map(const Shape& in, int64_t axis, const std::vector<int64_t>& indices,
-                                    const Shape& index_shape, Shape& out) {
+std::vector<IndexSource> gather_map(const Shape& in, int64_t axis,
+                                    const std::vector<int64_t>& indices, const Shape& index_shape,
+                                    Shape& out) {
   out.assign(in.begin(), in.begin() + axis);
   out.insert(out.end(), index_shape.begin(), index_shape.end());
   out.insert(out.end(), in.begin() + axis + 1, in.end());
@@ -97,7 +100,8 @@ std::vector<IndexSource> gather_map(const Shape& in, int64_t axis, const std::ve
     for (std::size_t j = 0; j < k; ++j) flat += idx[axis + j] * stk[j];
     int64_t g = indices[flat];
     if (g < 0) g += in[axis];
-    if (g < 0 || g >= in[axis]) throw ModelError("Gather: index " + std::to_string(indices[flat]) + " out of range");
+    if (g < 0 || g >= in[axis])
+      throw ModelError("Gather: index " + std::to_string(indices[flat]) + " out of range");
     src += g * sti[axis];
     for (std::size_t a = axis + 1; a < in.size(); ++a) src += idx[a - 1 + k] * sti[a];
     map.push_back({0, src});
@@ -112,7 +116,8 @@ std::vector<IndexSource> concat_map(const std::vector<Shape>& in, int64_t axis, 
     if (s.size() != out.size()) throw ModelError("Concat: inputs of different rank");
     for (std::size_t a = 0; a < s.size(); ++a)
       if (static_cast<int64_t>(a) != axis && s[a] != out[a])
-        throw ModelError("Concat: input shapes " + shape_string(in[0]) + " and " + shape_string(s) + " differ");
+        throw ModelError("Concat: input shapes " + shape_string(in[0]) + " and " + shape_string(s) +
+                         " differ");
     out[axis] += s[axis];
   }
   check_tensor_size(out, "index map output");
@@ -124,7 +129,8 @@ std::vector<IndexSource> concat_map(const std::vector<Shape>& in, int64_t axis, 
     while (pos >= in[which][axis]) pos -= in[which++][axis];
     const auto st = strides_of(in[which]);
     int64_t src = 0;
-    for (std::size_t a = 0; a < idx.size(); ++a) src += (static_cast<int64_t>(a) == axis ? pos : idx[a]) * st[a];
+    for (std::size_t a = 0; a < idx.size(); ++a)
+      src += (static_cast<int64_t>(a) == axis ? pos : idx[a]) * st[a];
     map.push_back({which, src});
   });
   return map;

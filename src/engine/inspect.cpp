@@ -6,11 +6,16 @@ namespace seqlift {
 
 const char* rule_name(RuleKind kind) {
   switch (kind) {
-    case RuleKind::kLinear: return "linear";
-    case RuleKind::kRescale: return "rescale|reveal-cancel";
-    case RuleKind::kMaxPool: return "maxpool-cross";
-    case RuleKind::kComposite: return "composite-rescale";
-    case RuleKind::kNone: return "none";
+    case RuleKind::kLinear:
+      return "linear";
+    case RuleKind::kRescale:
+      return "rescale|reveal-cancel";
+    case RuleKind::kMaxPool:
+      return "maxpool-cross";
+    case RuleKind::kComposite:
+      return "composite-rescale";
+    case RuleKind::kNone:
+      return "none";
   }
   return "none";
 }

@@ -25,7 +25,8 @@ void check_tensor_size(const Shape& shape, const std::string& what) {
   int64_t n = 1;
   for (auto d : shape) {
     if (d < 0 || (d > 0 && n > kMaxElements / d))
-      throw ModelError(what + ": shape " + shape_string(shape) + " is negative or larger than 2^25 elements per sequence");
+      throw ModelError(what + ": shape " + shape_string(shape) +
+                       " is negative or larger than 2^25 elements per sequence");
     n *= d;
   }
 }

@@ -23,7 +23,8 @@ void Model::add_node(Node node) {
   nodes_.push_back(std::move(node));
 }
 
-void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts) const {
+void Model::forward_all(const float* x, int64_t batch,
+                        std::vector<std::vector<float>>& acts) const {
   acts.resize(values_.size());
   const int64_t n_in = numel(values_[input_value_].shape);
   acts[input_value_].assign(x, x + n_in * batch);
@@ -90,7 +91,8 @@ void Model::prune_unused() {
     if (keep[i]) kept.push_back(std::move(nodes_[i]));
   nodes_ = std::move(kept);
   for (auto& v : values_) v.producer = -1;
-  for (std::size_t i = 0; i < nodes_.size(); ++i) values_[nodes_[i].output].producer = static_cast<int>(i);
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    values_[nodes_[i].output].producer = static_cast<int>(i);
 }
 
 }  // namespace seqlift

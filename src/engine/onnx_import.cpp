@@ -22,8 +22,6 @@
 namespace seqlift {
 namespace {
 
-
-
 Const apply_map(const Const& c, const Shape& out_dims, const std::vector<IndexSource>& map) {
   Const r;
   r.dims = out_dims;
@@ -38,21 +36,23 @@ Const apply_map(const Const& c, const Shape& out_dims, const std::vector<IndexSo
 /// Broadcasts `c` (numpy rules) to `target` dims; throws when it cannot.
 std::vector<double> broadcast(const Const& c, const Shape& target, const std::string& where) {
   if (c.dims.size() > target.size())
-    throw ModelError(where + ": constant of shape " + shape_string(c.dims) + " does not broadcast to " +
-                     shape_string(target));
+    throw ModelError(where + ": constant of shape " + shape_string(c.dims) +
+                     " does not broadcast to " + shape_string(target));
   const std::size_t off = target.size() - c.dims.size();
   std::vector<int64_t> cst(c.dims.size(), 1);
-  for (int64_t a = static_cast<int64_t>(c.dims.size()) - 2; a >= 0; --a) cst[a] = cst[a + 1] * c.dims[a + 1];
+  for (int64_t a = static_cast<int64_t>(c.dims.size()) - 2; a >= 0; --a)
+    cst[a] = cst[a + 1] * c.dims[a + 1];
   for (std::size_t a = 0; a < c.dims.size(); ++a)
     if (c.dims[a] != 1 && c.dims[a] != target[a + off])
-      throw ModelError(where + ": constant of shape " + shape_string(c.dims) + " does not broadcast to " +
-                       shape_string(target));
+      throw ModelError(where + ": constant of shape " + shape_string(c.dims) +
+                       " does not broadcast to " + shape_string(target));
   const int64_t n = numel(target);
   std::vector<double> out(n);
   std::vector<int64_t> idx(target.size(), 0);
   for (int64_t i = 0; i < n; ++i) {
     int64_t src = 0;
-    for (std::size_t a = 0; a < c.dims.size(); ++a) src += (c.dims[a] == 1 ? 0 : idx[a + off]) * cst[a];
+    for (std::size_t a = 0; a < c.dims.size(); ++a)
+      src += (c.dims[a] == 1 ? 0 : idx[a + off]) * cst[a];
     out[i] = c.v[src];
     for (int64_t a = static_cast<int64_t>(target.size()) - 1; a >= 0; --a) {
       if (++idx[a] < target[a]) break;
@@ -75,25 +75,30 @@ Shape broadcast_dims(const Shape& a, const Shape& b) {
 
 Const read_tensor(const onnx::TensorProto& t, const std::string& where) {
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
-    throw ModelError(where + ": tensor '" + t.name() + "' uses external data, which is not supported");
+    throw ModelError(where + ": tensor '" + t.name() +
+                     "' uses external data, which is not supported");
   Const c;
   for (auto d : t.dims()) c.dims.push_back(d);
   const int64_t n = numel(c.dims);
-  if (n < 0 || n > (int64_t(1) << 31)) throw ModelError(where + ": tensor '" + t.name() + "' has a bad shape");
+  if (n < 0 || n > (int64_t(1) << 31))
+    throw ModelError(where + ": tensor '" + t.name() + "' has a bad shape");
   c.v.resize(n);
   const std::string& raw = t.raw_data();
   auto need = [&](std::size_t width, int have_typed) {
     if (t.has_raw_data() ? raw.size() != width * n : have_typed != n)
       throw ModelError(where + ": tensor '" + t.name() + "' holds " +
-                       std::to_string(t.has_raw_data() ? raw.size() / width : have_typed) + " values, shape " +
-                       shape_string(c.dims) + " needs " + std::to_string(n));
+                       std::to_string(t.has_raw_data() ? raw.size() / width : have_typed) +
+                       " values, shape " + shape_string(c.dims) + " needs " + std::to_string(n));
   };
   switch (t.data_type()) {
     case onnx::TensorProto_DataType_FLOAT:
       need(4, t.float_data_size());
       for (int64_t i = 0; i < n; ++i) {
         float f;
-        if (t.has_raw_data()) std::memcpy(&f, raw.data() + 4 * i, 4); else f = t.float_data(i);
+        if (t.has_raw_data())
+          std::memcpy(&f, raw.data() + 4 * i, 4);
+        else
+          f = t.float_data(i);
         c.v[i] = f;
       }
       break;
@@ -101,7 +106,10 @@ Const read_tensor(const onnx::TensorProto& t, const std::string& where) {
       need(8, t.double_data_size());
       for (int64_t i = 0; i < n; ++i) {
         double f;
-        if (t.has_raw_data()) std::memcpy(&f, raw.data() + 8 * i, 8); else f = t.double_data(i);
+        if (t.has_raw_data())
+          std::memcpy(&f, raw.data() + 8 * i, 8);
+        else
+          f = t.double_data(i);
         c.v[i] = f;
       }
       break;
@@ -110,7 +118,10 @@ Const read_tensor(const onnx::TensorProto& t, const std::string& where) {
       need(8, t.int64_data_size());
       for (int64_t i = 0; i < n; ++i) {
         int64_t f;
-        if (t.has_raw_data()) std::memcpy(&f, raw.data() + 8 * i, 8); else f = t.int64_data(i);
+        if (t.has_raw_data())
+          std::memcpy(&f, raw.data() + 8 * i, 8);
+        else
+          f = t.int64_data(i);
         c.v[i] = static_cast<double>(f);
       }
       break;
@@ -136,8 +147,8 @@ Const read_tensor(const onnx::TensorProto& t, const std::string& where) {
   }
   for (int64_t i = 0; i < n; ++i)
     if (!std::isfinite(c.v[i]))
-      throw ModelError(where + ": tensor '" + t.name() + "' holds " + (std::isnan(c.v[i]) ? "NaN" : "Inf") +
-                       " at element " + std::to_string(i));
+      throw ModelError(where + ": tensor '" + t.name() + "' holds " +
+                       (std::isnan(c.v[i]) ? "NaN" : "Inf") + " at element " + std::to_string(i));
   return c;
 }
 
@@ -161,10 +172,10 @@ std::string attr_string(const onnx::NodeProto& n, const char* name, const std::s
 std::vector<int64_t> attr_ints(const onnx::NodeProto& n, const char* name) {
   const auto* a = find_attr(n, name);
   std::vector<int64_t> out;
-  if (a) for (auto v : a->ints()) out.push_back(v);
+  if (a)
+    for (auto v : a->ints()) out.push_back(v);
   return out;
 }
-
 
 void OnnxImporter::load() {
   std::ifstream in(path, std::ios::binary);
@@ -191,7 +202,9 @@ void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
   for (const auto& o : proto.graph().output()) users[o.name()].push_back(SIZE_MAX);
   auto only_user = [&](const std::string& v) -> long {
     auto it = users.find(v);
-    return it != users.end() && it->second.size() == 1 && it->second[0] != SIZE_MAX ? long(it->second[0]) : -1;
+    return it != users.end() && it->second.size() == 1 && it->second[0] != SIZE_MAX
+               ? long(it->second[0])
+               : -1;
   };
   auto const_scalar = [&](const std::string& v, double& out) {
     auto it = consts.find(v);
@@ -233,14 +246,16 @@ void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
       long add = only_user(n.output(0));
       if (add < 0 || ns[add].op_type() != "Add") continue;
       double one;
-      if (!const_scalar(other_input(ns[add], n.output(0)), one) || std::fabs(one - 1.0) > 1e-6) continue;
+      if (!const_scalar(other_input(ns[add], n.output(0)), one) || std::fabs(one - 1.0) > 1e-6)
+        continue;
       long m1 = only_user(ns[add].output(0));
       if (m1 < 0 || ns[m1].op_type() != "Mul") continue;
       const std::string partner = other_input(ns[m1], ns[add].output(0));
       double half;
       if (partner == x) {  // x * (1 + erf) then * 0.5
         long m2 = only_user(ns[m1].output(0));
-        if (m2 < 0 || ns[m2].op_type() != "Mul" || !const_scalar(other_input(ns[m2], ns[m1].output(0)), half) ||
+        if (m2 < 0 || ns[m2].op_type() != "Mul" ||
+            !const_scalar(other_input(ns[m2], ns[m1].output(0)), half) ||
             std::fabs(half - 0.5) > 1e-6)
           continue;
         replace({pit->second, i, std::size_t(add), std::size_t(m1), std::size_t(m2)}, x, "Gelu",
@@ -256,7 +271,8 @@ void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
       }
     } else if (n.op_type() == "Sigmoid") {
       long m = only_user(n.output(0));
-      if (m < 0 || ns[m].op_type() != "Mul" || other_input(ns[m], n.output(0)) != n.input(0)) continue;
+      if (m < 0 || ns[m].op_type() != "Mul" || other_input(ns[m], n.output(0)) != n.input(0))
+        continue;
       replace({i, std::size_t(m)}, n.input(0), "Silu", "Sigmoid+Mul");
     }
   }
@@ -271,16 +287,20 @@ bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
   const std::string& op = n.op_type();
   if (op == "Constant") {
     Const c;
-    if (const auto* a = find_attr(n, "value")) c = read_tensor(a->t(), path);
-    else if (const auto* a = find_attr(n, "value_float")) c = Const{{}, false, {a->f()}};
-    else if (const auto* a = find_attr(n, "value_int")) c = Const{{}, true, {double(a->i())}};
+    if (const auto* a = find_attr(n, "value"))
+      c = read_tensor(a->t(), path);
+    else if (const auto* a = find_attr(n, "value_float"))
+      c = Const{{}, false, {a->f()}};
+    else if (const auto* a = find_attr(n, "value_int"))
+      c = Const{{}, true, {double(a->i())}};
     else if (const auto* a = find_attr(n, "value_ints")) {
       c = Const{{a->ints_size()}, true, {}};
       for (auto v : a->ints()) c.v.push_back(double(v));
     } else if (const auto* a = find_attr(n, "value_floats")) {
       c = Const{{a->floats_size()}, false, {}};
       for (auto v : a->floats()) c.v.push_back(v);
-    } else fail("Constant without a supported value attribute");
+    } else
+      fail("Constant without a supported value attribute");
     consts[n.output(0)] = c;
     return true;
   }
@@ -311,7 +331,8 @@ bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
       const int64_t to = attr_int(n, "to", 1);
       r.is_int = to == onnx::TensorProto_DataType_INT64 || to == onnx::TensorProto_DataType_INT32 ||
                  to == onnx::TensorProto_DataType_BOOL;
-      if (r.is_int) for (auto& v : r.v) v = std::trunc(v);
+      if (r.is_int)
+        for (auto& v : r.v) v = std::trunc(v);
     }
   } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
     const Const& b = constant(1);
@@ -321,14 +342,18 @@ bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
     r.v.resize(av.size());
     for (std::size_t i = 0; i < av.size(); ++i) {
       double x = av[i], y = bv[i];
-      r.v[i] = op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : (r.is_int ? std::trunc(x / y) : x / y);
+      r.v[i] = op == "Add"   ? x + y
+               : op == "Sub" ? x - y
+               : op == "Mul" ? x * y
+                             : (r.is_int ? std::trunc(x / y) : x / y);
     }
   } else if (op == "Unsqueeze" || op == "Squeeze") {
     std::vector<int64_t> axes = n.input_size() > 1 ? constant(1).ints() : attr_ints(n, "axes");
     r = a;
     if (op == "Unsqueeze") {
       const int64_t out_rank = static_cast<int64_t>(a.dims.size() + axes.size());
-      for (auto& ax : axes) if (ax < 0) ax += out_rank;
+      for (auto& ax : axes)
+        if (ax < 0) ax += out_rank;
       std::sort(axes.begin(), axes.end());
       for (auto ax : axes) r.dims.insert(r.dims.begin() + ax, 1);
     } else {
@@ -366,9 +391,13 @@ bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
     r = apply_map(a, out, map);
   } else if (op == "Slice") {
     std::vector<int64_t> starts = constant(1).ints(), ends = constant(2).ints(), axes, steps;
-    if (has_input(3)) axes = constant(3).ints(); else for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(i);
+    if (has_input(3))
+      axes = constant(3).ints();
+    else
+      for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(i);
     if (has_input(4)) steps = constant(4).ints();
-    for (auto& ax : axes) if (ax < 0) ax += static_cast<int64_t>(a.dims.size());
+    for (auto& ax : axes)
+      if (ax < 0) ax += static_cast<int64_t>(a.dims.size());
     Shape out;
     auto map = slice_map(a.dims, axes, starts, ends, steps, out);
     r = apply_map(a, out, map);
@@ -377,7 +406,10 @@ bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
     int64_t known = 1, infer = -1;
     for (std::size_t i = 0; i < target.size(); ++i) {
       if (target[i] == 0) target[i] = a.dims.at(i);
-      if (target[i] == -1) infer = i; else known *= target[i];
+      if (target[i] == -1)
+        infer = i;
+      else
+        known *= target[i];
     }
     if (infer >= 0) target[infer] = numel(a.dims) / std::max<int64_t>(known, 1);
     r = a;
@@ -396,15 +428,16 @@ void OnnxImporter::import_graph() {
   const onnx::ValueInfoProto* input = nullptr;
   for (const auto& in : g.input()) {
     if (consts.count(in.name())) continue;
-    if (input) throw ModelError(path + ": the model has more than one input ('" + input->name() + "', '" +
-                                in.name() + "'); seqlift feeds one one-hot sequence tensor");
+    if (input)
+      throw ModelError(path + ": the model has more than one input ('" + input->name() + "', '" +
+                       in.name() + "'); seqlift feeds one one-hot sequence tensor");
     input = &in;
   }
   if (!input) throw ModelError(path + ": the model has no input");
   const auto& dims = input->type().tensor_type().shape().dim();
   if (dims.size() != 3)
-    throw ModelError(path + ": input '" + input->name() + "' has rank " + std::to_string(dims.size()) +
-                     "; expected [N, 4, L] one-hot DNA");
+    throw ModelError(path + ": input '" + input->name() + "' has rank " +
+                     std::to_string(dims.size()) + "; expected [N, 4, L] one-hot DNA");
   auto dim = [&](int i) -> int64_t { return dims[i].has_dim_value() ? dims[i].dim_value() : -1; };
   bool channels_last = false;
   int64_t length;
@@ -414,12 +447,14 @@ void OnnxImporter::import_graph() {
     channels_last = true;
     length = dim(1);
   } else {
-    throw ModelError(path + ": input '" + input->name() + "' has shape [N, " + std::to_string(dim(1)) + ", " +
-                     std::to_string(dim(2)) + "]: neither axis has 4 channels (A, C, G, T)");
+    throw ModelError(path + ": input '" + input->name() + "' has shape [N, " +
+                     std::to_string(dim(1)) + ", " + std::to_string(dim(2)) +
+                     "]: neither axis has 4 channels (A, C, G, T)");
   }
   if (length <= 0) length = model.input_length();
   if (length <= 0)
-    throw ModelError(path + ": input '" + input->name() + "' has a symbolic length; give the sequence length");
+    throw ModelError(path + ": input '" + input->name() +
+                     "' has a symbolic length; give the sequence length");
   const int in_id = model.add_value(input->name(), {4, length}, -1);
   model.set_input(in_id, static_cast<int>(length));
   dyn[input->name()] = in_id;
@@ -430,8 +465,8 @@ void OnnxImporter::import_graph() {
     onnx::NodeProto fake;
     fake.set_op_type("Transpose");
     cur = &fake;
-    emit(make_index_map("Transpose", {{4, length}}, out, std::move(map)), {in_id}, input->name() + ":nlc",
-         "Transpose");
+    emit(make_index_map("Transpose", {{4, length}}, out, std::move(map)), {in_id},
+         input->name() + ":nlc", "Transpose");
     dyn[input->name()] = dyn[input->name() + ":nlc"];
   }
 

@@ -42,8 +42,8 @@ struct OnnxImporter {
   Model& model;
   int64_t opset = 13;
   std::map<std::string, Const> consts;
-  std::map<std::string, int> dyn;          // ONNX value name -> model value id
-  std::map<std::string, int> consumers;    // ONNX value name -> number of consuming nodes
+  std::map<std::string, int> dyn;        // ONNX value name -> model value id
+  std::map<std::string, int> consumers;  // ONNX value name -> number of consuming nodes
   std::vector<Node> nodes;
   std::map<int, std::pair<std::size_t, ConvParams>> conv_of_value;  // for BN folding
 
@@ -54,7 +54,8 @@ struct OnnxImporter {
   OnnxImporter(const std::string& p, Model& m) : path(p), model(m) {}
 
   [[noreturn]] void fail(const std::string& what) const {
-    throw ModelError(path + ": node '" + cur_name + "' (op " + (cur ? cur->op_type() : "?") + "): " + what);
+    throw ModelError(path + ": node '" + cur_name + "' (op " + (cur ? cur->op_type() : "?") +
+                     "): " + what);
   }
 
   bool is_const(const std::string& name) const { return name.empty() || consts.count(name); }
@@ -79,7 +80,8 @@ struct OnnxImporter {
     const int64_t full = static_cast<int64_t>(sample_rank) + 1;
     if (axis < 0) axis += full;
     if (axis <= 0 || axis >= full)
-      fail("axis " + std::to_string(axis) + " is the batch axis or out of range for rank " + std::to_string(full));
+      fail("axis " + std::to_string(axis) + " is the batch axis or out of range for rank " +
+           std::to_string(full));
     return axis - 1;
   }
 

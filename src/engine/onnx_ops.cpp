@@ -18,38 +18,63 @@ void emit_activation(Imp& imp, const NodeP& n, const std::string& kind, float al
   imp.emit(make_activation(kind, imp.shape_of(0), alpha), {v}, n.output(0), op);
 }
 
-void op_relu(Imp& i, const NodeP& n) { emit_activation(i, n, "Relu", 0); }
-void op_sigmoid(Imp& i, const NodeP& n) { emit_activation(i, n, "Sigmoid", 0); }
-void op_tanh(Imp& i, const NodeP& n) { emit_activation(i, n, "Tanh", 0); }
-void op_softplus(Imp& i, const NodeP& n) { emit_activation(i, n, "Softplus", 0); }
-void op_exp(Imp& i, const NodeP& n) { emit_activation(i, n, "Exp", 0); }
-void op_log(Imp& i, const NodeP& n) { emit_activation(i, n, "Log", 0); }
-void op_silu(Imp& i, const NodeP& n) { emit_activation(i, n, "Silu", 0); }
-void op_leaky(Imp& i, const NodeP& n) { emit_activation(i, n, "LeakyRelu", attr_float(n, "alpha", 0.01f)); }
-void op_elu(Imp& i, const NodeP& n) { emit_activation(i, n, "Elu", attr_float(n, "alpha", 1.0f)); }
+void op_relu(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "Relu", 0);
+}
+void op_sigmoid(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "Sigmoid", 0);
+}
+void op_tanh(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "Tanh", 0);
+}
+void op_softplus(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "Softplus", 0);
+}
+void op_exp(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "Exp", 0);
+}
+void op_log(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "Log", 0);
+}
+void op_silu(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "Silu", 0);
+}
+void op_leaky(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "LeakyRelu", attr_float(n, "alpha", 0.01f));
+}
+void op_elu(Imp& i, const NodeP& n) {
+  emit_activation(i, n, "Elu", attr_float(n, "alpha", 1.0f));
+}
 void op_gelu(Imp& i, const NodeP& n) {
-  if (attr_string(n, "approximate", "none") != "none") i.fail("only the exact (erf) GELU is supported");
+  if (attr_string(n, "approximate", "none") != "none")
+    i.fail("only the exact (erf) GELU is supported");
   emit_activation(i, n, "Gelu", 0);
 }
 void op_erf(Imp& i, const NodeP&) {
   i.fail("Erf is supported only inside a GELU pattern (Div, Erf, Add, Mul, Mul)");
 }
 
-void op_identity(Imp& i, const NodeP& n) { i.alias(n.output(0), i.value(0)); }
+void op_identity(Imp& i, const NodeP& n) {
+  i.alias(n.output(0), i.value(0));
+}
 void op_cast(Imp& i, const NodeP& n) {
-  if (attr_int(n, "to", 1) != onnx::TensorProto_DataType_FLOAT) i.fail("casts a computed tensor to a non-float type");
+  if (attr_int(n, "to", 1) != onnx::TensorProto_DataType_FLOAT)
+    i.fail("casts a computed tensor to a non-float type");
   i.alias(n.output(0), i.value(0));
 }
 
 // Resolves a padding attribute set (auto_pad / pads) for a 1-D window op.
-void resolve_pads(Imp& imp, const NodeP& n, int64_t length, int64_t span, int64_t stride, int64_t& left,
-                  int64_t& right) {
+void resolve_pads(Imp& imp, const NodeP& n, int64_t length, int64_t span, int64_t stride,
+                  int64_t& left, int64_t& right) {
   const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
   left = right = 0;
   if (auto_pad == "NOTSET") {
     auto pads = attr_ints(n, "pads");
-    if (pads.size() == 2) { left = pads[0]; right = pads[1]; }
-    else if (!pads.empty()) imp.fail("pads must have 2 values for a 1-D op");
+    if (pads.size() == 2) {
+      left = pads[0];
+      right = pads[1];
+    } else if (!pads.empty())
+      imp.fail("pads must have 2 values for a 1-D op");
   } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
     const int64_t out = (length + stride - 1) / stride;
     const int64_t total = std::max<int64_t>(0, (out - 1) * stride + span - length);
@@ -75,7 +100,8 @@ const Shape& require_cl(Imp& imp) {
 void op_conv(Imp& imp, const NodeP& n) {
   const Shape& s = require_cl(imp);
   const Const& w = imp.constant(1);
-  if (w.dims.size() != 3) imp.fail("only 1-D convolution is supported (weight shape " + shape_string(w.dims) + ")");
+  if (w.dims.size() != 3)
+    imp.fail("only 1-D convolution is supported (weight shape " + shape_string(w.dims) + ")");
   ConvParams p;
   p.in_channels = s[0];
   p.length_in = s[1];
@@ -85,9 +111,10 @@ void op_conv(Imp& imp, const NodeP& n) {
   p.stride = single(imp, attr_ints(n, "strides"), "strides", 1);
   p.dilation = single(imp, attr_ints(n, "dilations"), "dilations", 1);
   if (w.dims[1] * p.groups != p.in_channels)
-    imp.fail("weight expects " + std::to_string(w.dims[1] * p.groups) + " input channels, input has " +
-             std::to_string(p.in_channels));
-  resolve_pads(imp, n, p.length_in, p.dilation * (p.kernel - 1) + 1, p.stride, p.pad_left, p.pad_right);
+    imp.fail("weight expects " + std::to_string(w.dims[1] * p.groups) +
+             " input channels, input has " + std::to_string(p.in_channels));
+  resolve_pads(imp, n, p.length_in, p.dilation * (p.kernel - 1) + 1, p.stride, p.pad_left,
+               p.pad_right);
   p.weight = w.floats();
   if (imp.has_input(2)) p.bias = imp.constant(2).floats();
   const int in = imp.value(0);
@@ -98,10 +125,12 @@ void op_conv(Imp& imp, const NodeP& n) {
 void op_batchnorm(Imp& imp, const NodeP& n) {
   const int v = imp.value(0);
   const Shape& s = imp.shape_of(0);
-  const auto gamma = imp.constant(1).v, beta = imp.constant(2).v, mean = imp.constant(3).v, var = imp.constant(4).v;
+  const auto gamma = imp.constant(1).v, beta = imp.constant(2).v, mean = imp.constant(3).v,
+             var = imp.constant(4).v;
   const double eps = attr_float(n, "epsilon", 1e-5f);
   const int64_t c = s.at(0);
-  if (static_cast<int64_t>(gamma.size()) != c) imp.fail("parameters do not match " + std::to_string(c) + " channels");
+  if (static_cast<int64_t>(gamma.size()) != c)
+    imp.fail("parameters do not match " + std::to_string(c) + " channels");
   std::vector<double> scale(c), shift(c);
   for (int64_t i = 0; i < c; ++i) {
     scale[i] = gamma[i] / std::sqrt(var[i] + eps);
@@ -113,7 +142,8 @@ void op_batchnorm(Imp& imp, const NodeP& n) {
     const int64_t per_out = static_cast<int64_t>(p.weight.size()) / p.out_channels;
     if (p.bias.empty()) p.bias.assign(p.out_channels, 0.0f);
     for (int64_t o = 0; o < p.out_channels; ++o) {
-      for (int64_t j = 0; j < per_out; ++j) p.weight[o * per_out + j] = float(p.weight[o * per_out + j] * scale[o]);
+      for (int64_t j = 0; j < per_out; ++j)
+        p.weight[o * per_out + j] = float(p.weight[o * per_out + j] * scale[o]);
       p.bias[o] = float(p.bias[o] * scale[o] + shift[o]);
     }
     Node& node = imp.nodes[conv->second.first];
@@ -144,11 +174,13 @@ void op_gemm(Imp& imp, const NodeP& n) {
   p.in_features = tb ? b.dims[1] : b.dims[0];
   p.out_features = tb ? b.dims[0] : b.dims[1];
   if (p.in_features != s[0])
-    imp.fail("B has " + std::to_string(p.in_features) + " input features, input has " + std::to_string(s[0]));
+    imp.fail("B has " + std::to_string(p.in_features) + " input features, input has " +
+             std::to_string(s[0]));
   p.weight.resize(p.in_features * p.out_features);
   for (int64_t o = 0; o < p.out_features; ++o)
     for (int64_t f = 0; f < p.in_features; ++f)
-      p.weight[o * p.in_features + f] = float(alpha * (tb ? b.v[o * p.in_features + f] : b.v[f * p.out_features + o]));
+      p.weight[o * p.in_features + f] =
+          float(alpha * (tb ? b.v[o * p.in_features + f] : b.v[f * p.out_features + o]));
   if (imp.has_input(2)) {
     auto c = broadcast(imp.constant(2), {p.out_features}, "Gemm C");
     for (auto v : c) p.bias.push_back(float(beta * v));
@@ -169,7 +201,8 @@ void op_matmul(Imp& imp, const NodeP& n) {
   if (s.empty() || s.back() != p.in_features) imp.fail("inner dimensions do not match");
   p.weight.resize(p.in_features * p.out_features);
   for (int64_t o = 0; o < p.out_features; ++o)
-    for (int64_t f = 0; f < p.in_features; ++f) p.weight[o * p.in_features + f] = float(b.v[f * p.out_features + o]);
+    for (int64_t f = 0; f < p.in_features; ++f)
+      p.weight[o * p.in_features + f] = float(b.v[f * p.out_features + o]);
   const int in = imp.value(0);
   imp.emit(make_dense(p), {in}, n.output(0));
 }
@@ -179,12 +212,16 @@ void op_binary(Imp& imp, const NodeP& n) {
   const bool c0 = imp.is_const(n.input(0)), c1 = imp.is_const(n.input(1));
   if (!c0 && !c1) {
     if (op != "Add" && op != "Sub")
-      imp.fail(op + " of two computed tensors is not linear; only the fused GELU/SiLU patterns are supported");
+      imp.fail(op +
+               " of two computed tensors is not linear; only the fused GELU/SiLU patterns are "
+               "supported");
     if (imp.shape_of(0) != imp.shape_of(1))
-      imp.fail("inputs of shapes " + shape_string(imp.shape_of(0)) + " and " + shape_string(imp.shape_of(1)) +
+      imp.fail("inputs of shapes " + shape_string(imp.shape_of(0)) + " and " +
+               shape_string(imp.shape_of(1)) +
                " (broadcasting two computed tensors is not supported)");
     const int a = imp.value(0), b = imp.value(1);
-    imp.emit(make_sum(op, imp.shape_of(0), {1.0f, op == "Sub" ? -1.0f : 1.0f}), {a, b}, n.output(0));
+    imp.emit(make_sum(op, imp.shape_of(0), {1.0f, op == "Sub" ? -1.0f : 1.0f}), {a, b},
+             n.output(0));
     return;
   }
   const int di = c0 ? 1 : 0;
@@ -194,12 +231,19 @@ void op_binary(Imp& imp, const NodeP& n) {
   full.insert(full.begin(), 1);
   const auto c = broadcast(imp.constant(1 - di), full, op);
   std::vector<float> scale, shift;
-  if (op == "Add") shift.assign(c.begin(), c.end());
-  else if (op == "Sub" && di == 0) for (double x : c) shift.push_back(float(-x));
-  else if (op == "Sub") { shift.assign(c.begin(), c.end()); scale.assign(c.size(), -1.0f); }
-  else if (op == "Mul") scale.assign(c.begin(), c.end());
-  else if (di == 0) for (double x : c) scale.push_back(float(1.0 / x));
-  else imp.fail("division of a constant by a computed tensor is not supported");
+  if (op == "Add")
+    shift.assign(c.begin(), c.end());
+  else if (op == "Sub" && di == 0)
+    for (double x : c) shift.push_back(float(-x));
+  else if (op == "Sub") {
+    shift.assign(c.begin(), c.end());
+    scale.assign(c.size(), -1.0f);
+  } else if (op == "Mul")
+    scale.assign(c.begin(), c.end());
+  else if (di == 0)
+    for (double x : c) scale.push_back(float(1.0 / x));
+  else
+    imp.fail("division of a constant by a computed tensor is not supported");
   imp.emit(make_affine(op, s, scale, shift), {v}, n.output(0));
 }
 
@@ -218,7 +262,8 @@ PoolParams pool_params(Imp& imp, const NodeP& n, bool global) {
   p.dilation = single(imp, attr_ints(n, "dilations"), "dilations", 1);
   p.ceil_mode = attr_int(n, "ceil_mode", 0) != 0;
   p.count_include_pad = attr_int(n, "count_include_pad", 0) != 0;
-  resolve_pads(imp, n, p.length_in, p.dilation * (p.kernel - 1) + 1, p.stride, p.pad_left, p.pad_right);
+  resolve_pads(imp, n, p.length_in, p.dilation * (p.kernel - 1) + 1, p.stride, p.pad_left,
+               p.pad_right);
   return p;
 }
 
@@ -252,7 +297,8 @@ void op_reduce(Imp& imp, const NodeP& n) {
   if (n.op_type() == "ReduceLogSumExp")
     imp.emit(make_logsumexp(n.op_type(), imp.shape_of(0), axes, keep), {v}, n.output(0));
   else
-    imp.emit(make_reduce(n.op_type(), imp.shape_of(0), axes, keep, n.op_type() == "ReduceMean"), {v}, n.output(0));
+    imp.emit(make_reduce(n.op_type(), imp.shape_of(0), axes, keep, n.op_type() == "ReduceMean"),
+             {v}, n.output(0));
 }
 
 void op_softmax(Imp& imp, const NodeP& n) {
@@ -270,7 +316,8 @@ void emit_reshape(Imp& imp, const NodeP& n, const Shape& out) {
 }
 
 void op_flatten(Imp& imp, const NodeP& n) {
-  if (attr_int(n, "axis", 1) != 1) imp.fail("only axis 1 is supported (other axes fold the batch axis)");
+  if (attr_int(n, "axis", 1) != 1)
+    imp.fail("only axis 1 is supported (other axes fold the batch axis)");
   emit_reshape(imp, n, {numel(imp.shape_of(0))});
 }
 
@@ -298,7 +345,8 @@ void op_reshape(Imp& imp, const NodeP& n) {
     if (known == 0 || numel(s) % known) imp.fail("cannot infer -1 in " + shape_string(target));
     out[infer] = numel(s) / known;
   }
-  if (numel(out) != numel(s)) imp.fail("cannot reshape [N] + " + shape_string(s) + " to " + shape_string(target));
+  if (numel(out) != numel(s))
+    imp.fail("cannot reshape [N] + " + shape_string(s) + " to " + shape_string(target));
   emit_reshape(imp, n, out);
 }
 
@@ -310,13 +358,15 @@ void op_squeeze_unsqueeze(Imp& imp, const NodeP& n) {
     const int64_t full_out = static_cast<int64_t>(s.size() + axes.size()) + 1;
     for (auto& a : axes) {
       if (a < 0) a += full_out;
-      if (a <= 0 || a >= full_out) imp.fail("axis " + std::to_string(a) + " is the batch axis or out of range");
+      if (a <= 0 || a >= full_out)
+        imp.fail("axis " + std::to_string(a) + " is the batch axis or out of range");
     }
     std::sort(axes.begin(), axes.end());
     for (auto a : axes) out.insert(out.begin() + (a - 1), 1);
   } else {
     std::vector<bool> drop(s.size(), axes.empty());
-    if (axes.empty()) for (std::size_t i = 0; i < s.size(); ++i) drop[i] = s[i] == 1;
+    if (axes.empty())
+      for (std::size_t i = 0; i < s.size(); ++i) drop[i] = s[i] == 1;
     for (auto a : axes) drop[imp.sample_axis(a, s.size())] = true;
     out.clear();
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -330,7 +380,8 @@ void op_squeeze_unsqueeze(Imp& imp, const NodeP& n) {
 void op_transpose(Imp& imp, const NodeP& n) {
   const Shape& s = imp.shape_of(0);
   std::vector<int64_t> perm = attr_ints(n, "perm");
-  if (perm.empty()) for (int64_t a = s.size(); a >= 0; --a) perm.push_back(a);
+  if (perm.empty())
+    for (int64_t a = s.size(); a >= 0; --a) perm.push_back(a);
   if (perm.size() != s.size() + 1 || perm[0] != 0) imp.fail("perm must keep the batch axis first");
   std::vector<int64_t> sp;
   for (std::size_t i = 1; i < perm.size(); ++i) sp.push_back(perm[i] - 1);
@@ -340,9 +391,9 @@ void op_transpose(Imp& imp, const NodeP& n) {
   imp.emit(make_index_map("Transpose", {s}, out, std::move(map)), {v}, n.output(0));
 }
 
-bool fold_slice_into_conv(Imp& imp, const NodeP& n, const Shape& s, const std::vector<int64_t>& axes,
-                          const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
-                          const std::vector<int64_t>& steps);
+bool fold_slice_into_conv(Imp& imp, const NodeP& n, const Shape& s,
+                          const std::vector<int64_t>& axes, const std::vector<int64_t>& starts,
+                          const std::vector<int64_t>& ends, const std::vector<int64_t>& steps);
 
 void op_slice(Imp& imp, const NodeP& n) {
   const Shape& s = imp.shape_of(0);
@@ -357,7 +408,8 @@ void op_slice(Imp& imp, const NodeP& n) {
     if (imp.has_input(3)) axes = imp.constant(3).ints();
     if (imp.has_input(4)) steps = imp.constant(4).ints();
   }
-  if (axes.empty()) for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(int64_t(i));
+  if (axes.empty())
+    for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(int64_t(i));
   for (auto& a : axes) a = imp.sample_axis(a, s.size());
   if (fold_slice_into_conv(imp, n, s, axes, starts, ends, steps)) return;
   Shape out;
@@ -369,12 +421,13 @@ void op_slice(Imp& imp, const NodeP& n) {
 // A Conv whose only consumer slices a window of its length axis computes just that
 // window (bpnet's profile head reads one position of 2114): the window becomes the
 // conv's padding.
-bool fold_slice_into_conv(Imp& imp, const NodeP& n, const Shape& s, const std::vector<int64_t>& axes,
-                          const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
-                          const std::vector<int64_t>& steps) {
+bool fold_slice_into_conv(Imp& imp, const NodeP& n, const Shape& s,
+                          const std::vector<int64_t>& axes, const std::vector<int64_t>& starts,
+                          const std::vector<int64_t>& ends, const std::vector<int64_t>& steps) {
   const int v = imp.value(0);
   auto conv = imp.conv_of_value.find(v);
-  if (conv == imp.conv_of_value.end() || imp.consumers[n.input(0)] != 1 || s.size() != 2) return false;
+  if (conv == imp.conv_of_value.end() || imp.consumers[n.input(0)] != 1 || s.size() != 2)
+    return false;
   if (axes.size() != 1 || axes[0] != 1 || (!steps.empty() && steps[0] != 1)) return false;
   Shape out;
   slice_map(s, axes, starts, ends, steps, out);  // resolves clamping and negative indices
@@ -409,7 +462,8 @@ void op_concat(Imp& imp, const NodeP& n) {
   std::vector<int> ins;
   std::vector<Shape> shapes;
   for (int i = 0; i < n.input_size(); ++i) {
-    if (imp.is_const(n.input(i))) imp.fail("concatenating a constant with computed tensors is not supported");
+    if (imp.is_const(n.input(i)))
+      imp.fail("concatenating a constant with computed tensors is not supported");
     ins.push_back(imp.value(i));
     shapes.push_back(imp.shape_of(i));
   }
@@ -420,15 +474,20 @@ void op_concat(Imp& imp, const NodeP& n) {
 }
 
 void op_pad(Imp& imp, const NodeP& n) {
-  if (attr_string(n, "mode", "constant") != "constant") imp.fail("only constant padding is supported");
+  if (attr_string(n, "mode", "constant") != "constant")
+    imp.fail("only constant padding is supported");
   const Shape& s = imp.shape_of(0);
   std::vector<int64_t> pads = imp.opset >= 11 ? imp.constant(1).ints() : attr_ints(n, "pads");
-  float fill = imp.opset >= 11 ? (imp.has_input(2) ? float(imp.constant(2).v.at(0)) : 0.0f) : attr_float(n, "value", 0);
+  float fill = imp.opset >= 11 ? (imp.has_input(2) ? float(imp.constant(2).v.at(0)) : 0.0f)
+                               : attr_float(n, "value", 0);
   const std::size_t full = s.size() + 1;
   if (imp.has_input(3)) imp.fail("the axes input is not supported");
-  if (pads.size() != 2 * full) imp.fail("pads has " + std::to_string(pads.size()) + " values, expected " + std::to_string(2 * full));
+  if (pads.size() != 2 * full)
+    imp.fail("pads has " + std::to_string(pads.size()) + " values, expected " +
+             std::to_string(2 * full));
   if (pads[0] != 0 || pads[full] != 0) imp.fail("padding the batch axis is not supported");
-  std::vector<int64_t> begin(pads.begin() + 1, pads.begin() + full), end(pads.begin() + full + 1, pads.end());
+  std::vector<int64_t> begin(pads.begin() + 1, pads.begin() + full),
+      end(pads.begin() + full + 1, pads.end());
   Shape out;
   auto map = pad_map(s, begin, end, out);
   const int v = imp.value(0);
@@ -492,7 +551,9 @@ const OpHandler* find_op_handler(const std::string& op) {
 std::string supported_ops_list() {
   std::string s;
   for (const auto& h : kHandlers) s += (s.empty() ? "" : ", ") + std::string(h.op);
-  return s + " (plus Constant and shape arithmetic: Shape, Gather, Unsqueeze, Concat, Slice on constants)";
+  return s +
+         " (plus Constant and shape arithmetic: Shape, Gather, Unsqueeze, Concat, Slice on "
+         "constants)";
 }
 
 }  // namespace seqlift

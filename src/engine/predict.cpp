@@ -10,21 +10,24 @@
 
 namespace seqlift {
 
-std::vector<float> encode_batch(const std::vector<Region>& regions, int length, const std::string& source) {
+std::vector<float> encode_batch(const std::vector<Region>& regions, int length,
+                                const std::string& source) {
   std::vector<float> x(regions.size() * kAlphabetSize * static_cast<std::size_t>(length));
   for (std::size_t i = 0; i < regions.size(); ++i) {
     const auto& r = regions[i];
     if (static_cast<int>(r.sequence.size()) != length)
-      throw InputError(source + ": record '" + r.name + "' has length " + std::to_string(r.sequence.size()) +
-                       " but the model reads " + std::to_string(length) + " bp (use --width " +
-                       std::to_string(length) + " with --regions)");
+      throw InputError(source + ": record '" + r.name + "' has length " +
+                       std::to_string(r.sequence.size()) + " but the model reads " +
+                       std::to_string(length) + " bp (use --width " + std::to_string(length) +
+                       " with --regions)");
     one_hot(r.sequence, x.data() + i * kAlphabetSize * length);
   }
   return x;
 }
 
 std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, int threads) {
-  const int64_t out_size = model.output_size(), in_size = kAlphabetSize * int64_t(model.input_length());
+  const int64_t out_size = model.output_size(),
+                in_size = kAlphabetSize * int64_t(model.input_length());
   std::vector<float> y(n * out_size);
   constexpr int64_t kChunk = 16;
   const int64_t chunks = (n + kChunk - 1) / kChunk;

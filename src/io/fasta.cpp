@@ -1,6 +1,5 @@
 #include "seqlift/fasta.hpp"
 
-
 #include <cstdio>
 #include <cstring>
 
@@ -38,8 +37,8 @@ bool FastaReader::next(FastaRecord& record) {
       if (!read_line()) return false;
       if (line_.empty()) continue;
       if (line_[0] != '>')
-        throw ParseError(path_, line_no_, "expected a '>' header line, found '" +
-                                              line_.substr(0, 20) + "'");
+        throw ParseError(path_, line_no_,
+                         "expected a '>' header line, found '" + line_.substr(0, 20) + "'");
       break;
     }
   }
@@ -60,8 +59,8 @@ bool FastaReader::next(FastaRecord& record) {
       char u = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
       if (u == ' ' || u == '\t') continue;
       if (!is_iupac(u))
-        throw ParseError(path_, line_no_, "record '" + record.name + "': invalid base '" +
-                                              std::string(1, c) + "'");
+        throw ParseError(path_, line_no_,
+                         "record '" + record.name + "': invalid base '" + std::string(1, c) + "'");
       if (u != 'A' && u != 'C' && u != 'G' && u != 'T' && u != 'N') {
         ++ambiguous_;
         u = 'N';

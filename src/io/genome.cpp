@@ -18,7 +18,9 @@ struct Genome::Impl {
   }
 };
 
-static bool file_exists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
+static bool file_exists(const std::string& p) {
+  return access(p.c_str(), F_OK) == 0;
+}
 
 Genome::Genome(const std::string& path) : path_(path), impl_(new Impl) {
   if (!file_exists(path)) throw IoError(path + ": no such file");
@@ -29,7 +31,8 @@ Genome::Genome(const std::string& path) : path_(path), impl_(new Impl) {
     if (access(dir.c_str(), W_OK) != 0)
       throw IoError(path + ": index " + fai_path +
                     " is missing and the directory is not writable; create it with "
-                    "'samtools faidx " + path + "'");
+                    "'samtools faidx " +
+                    path + "'");
     if (fai_build3(path.c_str(), nullptr, nullptr) != 0)
       throw IoError(path + ": cannot build the FASTA index " + fai_path +
                     " (a gzip file must be bgzip-compressed; lines of a record must have "
@@ -47,11 +50,14 @@ Genome::Genome(const std::string& path) : path_(path), impl_(new Impl) {
 
 Genome::~Genome() = default;
 
-bool Genome::has(const std::string& chrom) const { return lengths_.count(chrom) > 0; }
+bool Genome::has(const std::string& chrom) const {
+  return lengths_.count(chrom) > 0;
+}
 
 int64_t Genome::length(const std::string& chrom) const {
   auto it = lengths_.find(chrom);
-  if (it == lengths_.end()) throw InputError(path_ + ": chromosome '" + chrom + "' is not in the genome");
+  if (it == lengths_.end())
+    throw InputError(path_ + ": chromosome '" + chrom + "' is not in the genome");
   return it->second;
 }
 

@@ -1,6 +1,5 @@
 #include "seqlift/regions.hpp"
 
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -57,8 +56,9 @@ bool BedReader::next(BedRecord& rec) {
   }
   const std::vector<std::string> f = split_fields(line);
   if (f.size() < 3)
-    throw ParseError(path_, line_no_, "expected at least 3 columns (chrom start end), found " +
-                                          std::to_string(f.size()));
+    throw ParseError(
+        path_, line_no_,
+        "expected at least 3 columns (chrom start end), found " + std::to_string(f.size()));
   rec = BedRecord{};
   rec.line = line_no_;
   rec.chrom = f[0];
@@ -68,8 +68,8 @@ bool BedReader::next(BedRecord& rec) {
   if (rec.start < 0)
     throw ParseError(path_, line_no_, "start " + std::to_string(rec.start) + " is negative");
   if (rec.end < rec.start)
-    throw ParseError(path_, line_no_, "end " + std::to_string(rec.end) + " < start " +
-                                          std::to_string(rec.start));
+    throw ParseError(path_, line_no_,
+                     "end " + std::to_string(rec.end) + " < start " + std::to_string(rec.start));
   if (f.size() > 3 && f[3] != ".") rec.name = f[3];
   if (f.size() > 5) {
     if (f[5] != "+" && f[5] != "-" && f[5] != ".")
@@ -78,11 +78,11 @@ bool BedReader::next(BedRecord& rec) {
   }
   if (f.size() >= 10) {
     rec.summit = parse_int(f[9], path_, line_no_, "summit (column 10)");
-    if (rec.summit < -1)
-      throw ParseError(path_, line_no_, "summit " + f[9] + " is negative");
+    if (rec.summit < -1) throw ParseError(path_, line_no_, "summit " + f[9] + " is negative");
     if (rec.summit >= rec.end - rec.start)
-      throw ParseError(path_, line_no_, "summit " + f[9] + " is past the region end (length " +
-                                            std::to_string(rec.end - rec.start) + ")");
+      throw ParseError(path_, line_no_,
+                       "summit " + f[9] + " is past the region end (length " +
+                           std::to_string(rec.end - rec.start) + ")");
   }
   return true;
 }
@@ -114,9 +114,9 @@ std::optional<Window> make_window(const BedRecord& rec, const Genome& genome,
       return std::nullopt;
     }
   }
-  w.name = !rec.name.empty() ? rec.name
-                             : rec.chrom + ":" + std::to_string(w.start) + "-" +
-                                   std::to_string(w.end);
+  w.name = !rec.name.empty()
+               ? rec.name
+               : rec.chrom + ":" + std::to_string(w.start) + "-" + std::to_string(w.end);
   return w;
 }
 

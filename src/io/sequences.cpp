@@ -22,8 +22,7 @@ SequenceSource::SequenceSource(const SequenceSourceOptions& options) : impl_(new
   impl_->options = options;
   const bool has_fasta = !options.fasta.empty();
   const bool has_genome = !options.genome.empty() || !options.regions.empty();
-  if (has_fasta == has_genome)
-    throw UsageError("give either --fasta, or --genome with --regions");
+  if (has_fasta == has_genome) throw UsageError("give either --fasta, or --genome with --regions");
   if (has_fasta) {
     impl_->fasta = std::make_unique<FastaReader>(options.fasta);
   } else {
@@ -36,7 +35,9 @@ SequenceSource::SequenceSource(const SequenceSourceOptions& options) : impl_(new
 
 SequenceSource::~SequenceSource() = default;
 
-const Genome* SequenceSource::genome() const { return impl_->genome.get(); }
+const Genome* SequenceSource::genome() const {
+  return impl_->genome.get();
+}
 
 static bool in_shard(const SequenceSourceOptions& o, std::size_t index) {
   return static_cast<int64_t>(index % static_cast<std::size_t>(o.shard_count)) == o.shard_index;
@@ -72,8 +73,7 @@ bool SequenceSource::next(Region& region) {
     region.index = index;
     return true;
   }
-  if (impl_->count == 0)
-    throw ParseError(impl_->options.regions, 1, "no regions (empty file?)");
+  if (impl_->count == 0) throw ParseError(impl_->options.regions, 1, "no regions (empty file?)");
   return false;
 }
 
@@ -119,7 +119,8 @@ void parse_shard(const std::string& spec, SequenceSourceOptions& o) {
   char* end2 = nullptr;
   const long i = slash == std::string::npos ? -1 : std::strtol(spec.c_str(), &end1, 10);
   const long n = slash == std::string::npos ? 0 : std::strtol(spec.c_str() + slash + 1, &end2, 10);
-  if (slash == std::string::npos || end1 != spec.c_str() + slash || *end2 || n < 1 || i < 0 || i >= n)
+  if (slash == std::string::npos || end1 != spec.c_str() + slash || *end2 || n < 1 || i < 0 ||
+      i >= n)
     throw UsageError("--shard must be I/N with 0 <= I < N (got '" + spec + "')");
   o.shard_index = i;
   o.shard_count = n;

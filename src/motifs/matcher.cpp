@@ -25,7 +25,9 @@ std::vector<std::array<double, 4>> reverse_complement(const std::vector<std::arr
   return r;
 }
 // Upper tail of the standard normal.
-double normal_sf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+double normal_sf(double z) {
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
 }  // namespace
 
 MotifMatcher::MotifMatcher(const MotifDatabase& db) : db_(db) {
@@ -89,7 +91,8 @@ std::vector<MotifMatch> MotifMatcher::match(const std::vector<std::array<double,
     best.e_value = best.p_value * 2.0 * double(db_.motifs.size());
     out.push_back(best);
   }
-  std::sort(out.begin(), out.end(), [](const MotifMatch& a, const MotifMatch& b) { return a.p_value < b.p_value; });
+  std::sort(out.begin(), out.end(),
+            [](const MotifMatch& a, const MotifMatch& b) { return a.p_value < b.p_value; });
   // Benjamini-Hochberg q-values over the database.
   const double n = double(out.size());
   double running = 1.0;

@@ -65,10 +65,12 @@ MotifDatabase read_meme(const std::string& path) {
   long matrix_rows_left = 0, matrix_line = 0;
   auto finish_motif = [&] {
     if (cur && matrix_rows_left > 0)
-      throw ParseError(path, line_no, "motif " + cur->id + ": matrix ended after " +
-                                           std::to_string(cur->pwm.size()) + " of " +
-                                           std::to_string(cur->pwm.size() + matrix_rows_left) + " rows");
-    if (cur && cur->pwm.empty()) throw ParseError(path, line_no, "motif " + cur->id + " has no letter-probability matrix");
+      throw ParseError(path, line_no,
+                       "motif " + cur->id + ": matrix ended after " +
+                           std::to_string(cur->pwm.size()) + " of " +
+                           std::to_string(cur->pwm.size() + matrix_rows_left) + " rows");
+    if (cur && cur->pwm.empty())
+      throw ParseError(path, line_no, "motif " + cur->id + " has no letter-probability matrix");
   };
   while (std::getline(in, line)) {
     ++line_no;
@@ -80,13 +82,19 @@ MotifDatabase read_meme(const std::string& path) {
       std::string tok;
       int c = 0;
       while (ss >> tok) {
-        if (c >= 4) throw ParseError(path, line_no, "motif " + cur->id + ": more than 4 columns in a matrix row");
+        if (c >= 4)
+          throw ParseError(path, line_no,
+                           "motif " + cur->id + ": more than 4 columns in a matrix row");
         row[c++] = parse_prob(tok, path, line_no);
       }
-      if (c != 4) throw ParseError(path, line_no, "motif " + cur->id + ": matrix row has " + std::to_string(c) + " columns, expected 4");
+      if (c != 4)
+        throw ParseError(
+            path, line_no,
+            "motif " + cur->id + ": matrix row has " + std::to_string(c) + " columns, expected 4");
       const double sum = row[0] + row[1] + row[2] + row[3];
       if (std::fabs(sum - 1.0) > 0.02)
-        throw ParseError(path, line_no, "motif " + cur->id + ": matrix row sums to " + std::to_string(sum));
+        throw ParseError(path, line_no,
+                         "motif " + cur->id + ": matrix row sums to " + std::to_string(sum));
       for (auto& v : row) v /= sum;
       cur->pwm.push_back(row);
       --matrix_rows_left;
@@ -101,7 +109,9 @@ MotifDatabase read_meme(const std::string& path) {
     } else if (t.rfind("ALPHABET", 0) == 0) {
       const auto eq = t.find('=');
       const std::string alpha = eq == std::string::npos ? "" : trim(t.substr(eq + 1));
-      if (alpha != "ACGT") throw ParseError(path, line_no, "only the DNA alphabet ACGT is supported (got '" + alpha + "')");
+      if (alpha != "ACGT")
+        throw ParseError(path, line_no,
+                         "only the DNA alphabet ACGT is supported (got '" + alpha + "')");
     } else if (t.rfind("strands", 0) == 0) {
     } else if (t.rfind("Background letter frequencies", 0) == 0) {
       in_background = true;
@@ -123,7 +133,8 @@ MotifDatabase read_meme(const std::string& path) {
       if (m.name.empty()) m.name = m.id;
       auto it = index.find(m.id);
       if (it != index.end()) {
-        log_warn(path + " line " + std::to_string(line_no) + ": motif " + m.id + " defined again; the last one is kept");
+        log_warn(path + " line " + std::to_string(line_no) + ": motif " + m.id +
+                 " defined again; the last one is kept");
         db.motifs[it->second] = m;
         cur = &db.motifs[it->second];
       } else {
@@ -134,12 +145,15 @@ MotifDatabase read_meme(const std::string& path) {
     } else if (t.rfind("letter-probability matrix", 0) == 0) {
       if (!cur) throw ParseError(path, line_no, "letter-probability matrix before any MOTIF line");
       auto kv = key_values(t.substr(t.find(':') == std::string::npos ? t.size() : t.find(':') + 1));
-      if (!kv.count("w")) throw ParseError(path, line_no, "motif " + cur->id + ": matrix header has no w=");
+      if (!kv.count("w"))
+        throw ParseError(path, line_no, "motif " + cur->id + ": matrix header has no w=");
       char* end = nullptr;
       const long w = std::strtol(kv["w"].c_str(), &end, 10);
-      if (*end || w <= 0 || w > 1000) throw ParseError(path, line_no, "motif " + cur->id + ": bad width w= " + kv["w"]);
+      if (*end || w <= 0 || w > 1000)
+        throw ParseError(path, line_no, "motif " + cur->id + ": bad width w= " + kv["w"]);
       if (kv.count("alength") && kv["alength"] != "4")
-        throw ParseError(path, line_no, "motif " + cur->id + ": alength= " + kv["alength"] + ", expected 4");
+        throw ParseError(path, line_no,
+                         "motif " + cur->id + ": alength= " + kv["alength"] + ", expected 4");
       cur->pwm.clear();
       matrix_rows_left = w;
       matrix_line = line_no;

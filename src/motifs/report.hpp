@@ -18,11 +18,12 @@ struct AnnotatedSeqlet {
 };
 
 /// Writes the three files; returns the number of motifs that are some seqlet's best match.
-int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db, const std::vector<AnnotatedSeqlet>& seqlets,
-                            int64_t region_length);
+int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
+                            const std::vector<AnnotatedSeqlet>& seqlets, int64_t region_length);
 
 /// An SVG sequence logo: letter heights are information content (probability matrix) or
 /// the signed values (contribution matrix, negative below the axis).
-std::string logo_svg(const std::vector<std::array<double, 4>>& m, bool probabilities, int height = 80);
+std::string logo_svg(const std::vector<std::array<double, 4>>& m, bool probabilities,
+                     int height = 80);
 
 }  // namespace seqlift

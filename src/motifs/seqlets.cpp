@@ -12,8 +12,8 @@ namespace seqlift {
 namespace {
 
 // tangermeme's recursive caller for positive seqlets of x (see recursive_seqlets).
-void recursive_positive(const std::vector<std::vector<float>>& x, const SeqletOptions& o, double sign,
-                        std::vector<Seqlet>& out) {
+void recursive_positive(const std::vector<std::vector<float>>& x, const SeqletOptions& o,
+                        double sign, std::vector<Seqlet>& out) {
   const int nb = o.bins;
   const int64_t maxl = o.max_len, minl = o.min_len;
   double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin;
@@ -29,7 +29,9 @@ void recursive_positive(const std::vector<std::vector<float>>& x, const SeqletOp
   // Step 1: histogram of per-base scores.
   std::vector<double> f(nb, 0.0);
   for (const auto& row : x)
-    for (float v : row) f[std::min<int64_t>(nb - 1, static_cast<int64_t>(std::floor((sign * v - xmin) / width)))] += 1;
+    for (float v : row)
+      f[std::min<int64_t>(nb - 1, static_cast<int64_t>(std::floor((sign * v - xmin) / width)))] +=
+          1;
   for (auto& v : f) v /= double(m);
   // Step 2: null distributions of span sums (repeated convolution) and their 1 - CDFs.
   std::vector<std::vector<double>> rcdf(maxl + 1);
@@ -54,18 +56,21 @@ void recursive_positive(const std::vector<std::vector<float>>& x, const SeqletOp
     for (int64_t j = 0; j < l; ++j) csum[j + 1] = csum[j] + sign * row[j];
     // p[len][start]; lengths below min_len never restrict (p = 0).
     std::vector<std::vector<double>> p(maxl + 1, std::vector<double>(l, 1.0));
-    for (int64_t len = 0; len < std::min(minl, maxl + 1); ++len) std::fill(p[len].begin(), p[len].end(), 0.0);
+    for (int64_t len = 0; len < std::min(minl, maxl + 1); ++len)
+      std::fill(p[len].begin(), p[len].end(), 0.0);
     for (int64_t len = std::max<int64_t>(minl, 2); len <= maxl; ++len)
       for (int64_t k = 0; k + len <= l; ++k) {
         const double s = csum[k + len] - csum[k];
-        const int64_t bin = std::clamp<int64_t>(static_cast<int64_t>(std::floor((s - xmin * len) / width)), 0,
-                                                static_cast<int64_t>(rcdf[len].size()) - 1);
+        const int64_t bin =
+            std::clamp<int64_t>(static_cast<int64_t>(std::floor((s - xmin * len) / width)), 0,
+                                static_cast<int64_t>(rcdf[len].size()) - 1);
         p[len][k] = std::max(rcdf[len][bin], p[len - 1][k]);
       }
     for (int64_t len = maxl; len >= minl; --len) {
       if (len > l) continue;
       for (;;) {
-        const int64_t start = std::min_element(p[len].begin(), p[len].begin() + (l - len + 1)) - p[len].begin();
+        const int64_t start =
+            std::min_element(p[len].begin(), p[len].begin() + (l - len + 1)) - p[len].begin();
         const double pv = p[len][start];
         p[len][start] = 1.0;
         if (pv >= o.threshold) break;
@@ -87,7 +92,8 @@ void recursive_positive(const std::vector<std::vector<float>>& x, const SeqletOp
 }
 
 // Pool-adjacent-violators: non-decreasing fit of y (weights w) ordered by x.
-std::vector<double> isotonic_increasing(const std::vector<double>& y, const std::vector<double>& w) {
+std::vector<double> isotonic_increasing(const std::vector<double>& y,
+                                        const std::vector<double>& w) {
   std::vector<double> val, wt;
   std::vector<int64_t> count;
   for (std::size_t i = 0; i < y.size(); ++i) {
@@ -140,8 +146,10 @@ double isotonic_threshold(std::vector<double> real, std::vector<double> null, do
 
 }  // namespace
 
-std::vector<Seqlet> recursive_seqlets(const std::vector<std::vector<float>>& x, const SeqletOptions& o) {
-  if (o.min_len < 1 || o.max_len < o.min_len) throw UsageError("--min-len must be >= 1 and <= --max-len");
+std::vector<Seqlet> recursive_seqlets(const std::vector<std::vector<float>>& x,
+                                      const SeqletOptions& o) {
+  if (o.min_len < 1 || o.max_len < o.min_len)
+    throw UsageError("--min-len must be >= 1 and <= --max-len");
   if (o.threshold <= 0 || o.threshold >= 1) throw UsageError("--threshold must be in (0, 1)");
   if (o.sign != "both" && o.sign != "positive" && o.sign != "negative")
     throw UsageError("--sign must be both, positive or negative (got '" + o.sign + "')");
@@ -154,7 +162,8 @@ std::vector<Seqlet> recursive_seqlets(const std::vector<std::vector<float>>& x, 
   return out;
 }
 
-std::vector<Seqlet> laplace_seqlets(const std::vector<std::vector<float>>& x, const SeqletOptions& o) {
+std::vector<Seqlet> laplace_seqlets(const std::vector<std::vector<float>>& x,
+                                    const SeqletOptions& o) {
   const int64_t w = o.max_len, flank = o.flank;
   std::vector<std::vector<double>> sums(x.size());
   std::vector<double> all;
@@ -194,7 +203,8 @@ std::vector<Seqlet> laplace_seqlets(const std::vector<std::vector<float>>& x, co
   const double prob_pos = double(pos.size()) / double(all.size());
   for (int i = 0; i < 10000; ++i) {
     const double a = u(rng), icdf = std::log(1 - u(rng));
-    const double v = a < prob_pos ? (pos_lambda > 0 ? -icdf / pos_lambda + mu : mu) : (neg_lambda > 0 ? mu + icdf / neg_lambda : mu);
+    const double v = a < prob_pos ? (pos_lambda > 0 ? -icdf / pos_lambda + mu : mu)
+                                  : (neg_lambda > 0 ? mu + icdf / neg_lambda : mu);
     (v >= 0 ? null_pos : null_neg).push_back(v);
   }
   std::vector<double> real_pos, real_neg;
@@ -230,7 +240,8 @@ std::vector<Seqlet> laplace_seqlets(const std::vector<std::vector<float>>& x, co
       q.contribution = sums[r][at];
       q.p_value = 0;
       out.push_back(q);
-      for (int64_t j = std::max<int64_t>(0, at - suppress); j < std::min<int64_t>(s.size(), at + suppress + 1); ++j)
+      for (int64_t j = std::max<int64_t>(0, at - suppress);
+           j < std::min<int64_t>(s.size(), at + suppress + 1); ++j)
         s[j] = -std::numeric_limits<double>::infinity();
     }
   }

@@ -1,11 +1,10 @@
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
-
-#include <algorithm>
-#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -29,7 +28,8 @@ struct Contributions {
 
 Contributions open_contributions(const NpzReader& z, const std::string& path, int64_t target) {
   for (const char* m : {"proj", "hyp", "names"})
-    if (!z.has(m)) throw InputError(path + ": no '" + std::string(m) + "' array (is it a seqlift score --npz?)");
+    if (!z.has(m))
+      throw InputError(path + ": no '" + std::string(m) + "' array (is it a seqlift score --npz?)");
   const auto& s = z.shape("proj");
   if (s.size() != 4 || s[2] != 4) throw InputError(path + ": 'proj' is not [N, T, 4, L]");
   Contributions c;
@@ -37,8 +37,8 @@ Contributions open_contributions(const NpzReader& z, const std::string& path, in
   c.targets = s[1];
   c.length = s[3];
   if (target < 0 || target >= c.targets)
-    throw UsageError("--target " + std::to_string(target) + " but " + path + " holds " + std::to_string(c.targets) +
-                     " target(s)");
+    throw UsageError("--target " + std::to_string(target) + " but " + path + " holds " +
+                     std::to_string(c.targets) + " target(s)");
   c.names = z.read_strings("names");
   if (z.has("coords_chrom")) {
     c.chroms = z.read_strings("coords_chrom");
@@ -51,8 +51,8 @@ Contributions open_contributions(const NpzReader& z, const std::string& path, in
 }
 
 // [4][L] rows of target t for region i.
-std::vector<float> target_rows(const NpzReader& z, const char* name, int64_t i, int64_t t, int64_t targets,
-                               int64_t length) {
+std::vector<float> target_rows(const NpzReader& z, const char* name, int64_t i, int64_t t,
+                               int64_t targets, int64_t length) {
   auto all = z.read_rows(name, i, 1);
   return std::vector<float>(all.begin() + t * 4 * length, all.begin() + (t + 1) * 4 * length);
   (void)targets;
@@ -70,16 +70,19 @@ int64_t run_seqlets(const SeqletRunOptions& o) {
       for (int64_t j = 0; j < c.length; ++j) x[i][j] += p[ch * c.length + j];
   }
   std::vector<Seqlet> seqlets;
-  if (o.method == "recursive") seqlets = recursive_seqlets(x, o.seqlets);
-  else if (o.method == "laplace") seqlets = laplace_seqlets(x, o.seqlets);
-  else throw UsageError("--method must be recursive or laplace (got '" + o.method + "')");
+  if (o.method == "recursive")
+    seqlets = recursive_seqlets(x, o.seqlets);
+  else if (o.method == "laplace")
+    seqlets = laplace_seqlets(x, o.seqlets);
+  else
+    throw UsageError("--method must be recursive or laplace (got '" + o.method + "')");
   OutputFile out(o.output);
   int64_t k = 0;
   for (const auto& s : seqlets) {
     const int64_t base = static_cast<int64_t>(c.starts[s.region]);
-    std::fprintf(out.get(), "%s\t%lld\t%lld\tseqlet%lld\t%.6g\t.\t%.3g\t%s\n", c.chroms[s.region].c_str(),
-                 (long long)(base + s.start), (long long)(base + s.end), (long long)k++, s.contribution, s.p_value,
-                 c.names[s.region].c_str());
+    std::fprintf(out.get(), "%s\t%lld\t%lld\tseqlet%lld\t%.6g\t.\t%.3g\t%s\n",
+                 c.chroms[s.region].c_str(), (long long)(base + s.start), (long long)(base + s.end),
+                 (long long)k++, s.contribution, s.p_value, c.names[s.region].c_str());
   }
   out.commit();
   return static_cast<int64_t>(seqlets.size());
@@ -108,8 +111,10 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
     std::string tok;
     while (std::getline(ss, tok, '\t')) f.push_back(tok);
     if (f.size() < 8)
-      throw ParseError(o.seqlets, line_no, "expected 8 columns (chrom start end name contribution strand p region), found " +
-                                               std::to_string(f.size()));
+      throw ParseError(
+          o.seqlets, line_no,
+          "expected 8 columns (chrom start end name contribution strand p region), found " +
+              std::to_string(f.size()));
     AnnotatedSeqlet s;
     s.chrom = f[0];
     char* end = nullptr;
@@ -121,7 +126,8 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
     if (*end) throw ParseError(o.seqlets, line_no, "contribution is not a number: '" + f[4] + "'");
     s.region = f[7];
     auto it = row_of.find(s.region);
-    if (it == row_of.end()) throw ParseError(o.seqlets, line_no, "region '" + s.region + "' is not in " + o.npz);
+    if (it == row_of.end())
+      throw ParseError(o.seqlets, line_no, "region '" + s.region + "' is not in " + o.npz);
     s.row = it->second;
     s.offset = s.start - static_cast<int64_t>(c.starts[s.row]);
     if (s.offset < 0 || s.offset + (s.end - s.start) > c.length)

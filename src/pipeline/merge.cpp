@@ -9,7 +9,8 @@ namespace seqlift {
 
 int64_t run_merge(const MergeOptions& o) {
   if (o.inputs.empty()) throw UsageError("merge needs at least one score .npz");
-  if (o.bigwig.empty() && o.bedgraph.empty()) throw UsageError("merge needs --bigwig and/or --bedgraph");
+  if (o.bigwig.empty() && o.bedgraph.empty())
+    throw UsageError("merge needs --bigwig and/or --bedgraph");
   if (o.genome.empty()) throw UsageError("merge needs --genome (for chromosome sizes)");
   Genome genome(o.genome);
   std::vector<std::pair<std::string, int64_t>> sizes;
@@ -19,12 +20,14 @@ int64_t run_merge(const MergeOptions& o) {
   for (const auto& path : o.inputs) {
     NpzReader z(path);
     for (const char* m : {"proj", "coords_chrom", "coords_start", "coords_end"})
-      if (!z.has(m)) throw InputError(path + ": no '" + std::string(m) + "' array (is it a seqlift score --npz?)");
+      if (!z.has(m))
+        throw InputError(path + ": no '" + std::string(m) +
+                         "' array (is it a seqlift score --npz?)");
     const auto& shape = z.shape("proj");  // [N, T, 4, L]
     if (shape.size() != 4 || shape[2] != 4) throw InputError(path + ": 'proj' is not [N, T, 4, L]");
     if (o.target < 0 || o.target >= shape[1])
-      throw UsageError("--target " + std::to_string(o.target) + " but " + path + " has " + std::to_string(shape[1]) +
-                       " targets");
+      throw UsageError("--target " + std::to_string(o.target) + " but " + path + " has " +
+                       std::to_string(shape[1]) + " targets");
     const int64_t n = shape[0], T = shape[1], L = shape[3];
     const auto chroms = z.read_strings("coords_chrom");
     const auto starts = z.read_all("coords_start"), ends = z.read_all("coords_end");
@@ -35,9 +38,11 @@ int64_t run_merge(const MergeOptions& o) {
       for (int c = 0; c < 4; ++c)
         for (int64_t j = 0; j < L; ++j) values[j] += proj[(o.target * 4 + c) * L + j];
       const auto start = static_cast<int64_t>(starts[i]), end = static_cast<int64_t>(ends[i]);
-      if (end - start != L) throw InputError(path + ": region " + std::to_string(i) + " coordinates do not span L");
+      if (end - start != L)
+        throw InputError(path + ": region " + std::to_string(i) + " coordinates do not span L");
       if (!genome.has(chroms[i]))
-        throw InputError(path + ": region " + std::to_string(i) + " is on '" + chroms[i] + "', not in " + o.genome);
+        throw InputError(path + ": region " + std::to_string(i) + " is on '" + chroms[i] +
+                         "', not in " + o.genome);
       track.add(chroms[i], start, end, values.data());
     }
     (void)T;

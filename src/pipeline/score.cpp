@@ -6,13 +6,13 @@
 #include <cmath>
 #include <sstream>
 
+#include "pipeline/progress.hpp"
+#include "pipeline/sinks.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/predict.hpp"
-#include "pipeline/progress.hpp"
-#include "pipeline/sinks.hpp"
 
 namespace seqlift {
 
@@ -28,8 +28,8 @@ std::vector<int64_t> parse_targets(const std::string& spec, int64_t outputs) {
     char* end = nullptr;
     const long v = std::strtol(item.c_str(), &end, 10);
     if (item.empty() || *end || v < 0 || v >= outputs)
-      throw UsageError("--target '" + item + "' is not an output index 0.." + std::to_string(outputs - 1) +
-                       " (or 'all')");
+      throw UsageError("--target '" + item + "' is not an output index 0.." +
+                       std::to_string(outputs - 1) + " (or 'all')");
     t.push_back(v);
   }
   if (t.empty()) throw UsageError("--target is empty");
@@ -38,18 +38,23 @@ std::vector<int64_t> parse_targets(const std::string& spec, int64_t outputs) {
 
 namespace {
 
-bool is_file(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
+bool is_file(const std::string& p) {
+  return access(p.c_str(), F_OK) == 0;
+}
 
-std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int length, int64_t regions) {
+std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int length,
+                                                 int64_t regions) {
   const std::string& kind = o.references.kind;
-  const bool builtin = kind == "dinuc" || kind == "dinuc-uniform" || kind == "gc" || kind == "gc-genome" ||
-                       kind.rfind("flat:", 0) == 0;
+  const bool builtin = kind == "dinuc" || kind == "dinuc-uniform" || kind == "gc" ||
+                       kind == "gc-genome" || kind.rfind("flat:", 0) == 0;
   if (!builtin && (is_file(kind) || kind.find('.') != std::string::npos)) {
     if (!is_file(kind)) throw IoError(kind + ": no such references file");
-    if (o.input.shard_count > 1) throw UsageError("--references FILE cannot be combined with --shard");
+    if (o.input.shard_count > 1)
+      throw UsageError("--references FILE cannot be combined with --shard");
     const int64_t records = count_fasta_records(kind);
     if (records < regions || records % regions != 0)
-      throw InputError(kind + ": " + std::to_string(records) + " reference records for " + std::to_string(regions) +
+      throw InputError(kind + ": " + std::to_string(records) + " reference records for " +
+                       std::to_string(regions) +
                        " input regions; expected K consecutive records per region (a multiple of " +
                        std::to_string(regions) + ")");
     return make_fasta_references(kind, records / regions);
@@ -77,8 +82,8 @@ struct RegionResult {
   std::vector<float> ohe;
 };
 
-RegionResult score_region(const Explainer& explainer, const float* x, const float* refs, int64_t K, int64_t length,
-                          bool minus_strand, bool revcomp_average) {
+RegionResult score_region(const Explainer& explainer, const float* x, const float* refs, int64_t K,
+                          int64_t length, bool minus_strand, bool revcomp_average) {
   const int64_t n_in = 4 * length;
   RegionResult res;
   res.e = explainer.explain(x, refs, K);
@@ -92,7 +97,8 @@ RegionResult score_region(const Explainer& explainer, const float* x, const floa
     for (std::size_t i = 0; i < res.e.hypothetical.size(); ++i)
       res.e.hypothetical[i] = 0.5f * (res.e.hypothetical[i] + other.hypothetical[i]);
     for (int64_t t = 0; t < res.e.targets; ++t)
-      for (int64_t i = 0; i < n_in; ++i) res.e.projected[t * n_in + i] = res.e.hypothetical[t * n_in + i] * x[i];
+      for (int64_t i = 0; i < n_in; ++i)
+        res.e.projected[t * n_in + i] = res.e.hypothetical[t * n_in + i] * x[i];
     for (std::size_t i = 0; i < res.e.delta_error.size(); ++i)
       res.e.delta_error[i] = std::max(res.e.delta_error[i], other.delta_error[i]);
   }
@@ -108,8 +114,10 @@ RegionResult score_region(const Explainer& explainer, const float* x, const floa
 }  // namespace
 
 ScoreSummary run_score(const ScoreOptions& o) {
-  if (o.npz.empty() && o.bigwig.empty() && o.bedgraph.empty() && o.modisco.empty() && o.regions_out.empty())
-    throw UsageError("score needs at least one output: --npz, --bigwig, --bedgraph, --modisco or --regions-out");
+  if (o.npz.empty() && o.bigwig.empty() && o.bedgraph.empty() && o.modisco.empty() &&
+      o.regions_out.empty())
+    throw UsageError(
+        "score needs at least one output: --npz, --bigwig, --bedgraph, --modisco or --regions-out");
   if ((!o.bigwig.empty() || !o.bedgraph.empty()) && o.input.genome.empty())
     throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
   auto model = load_model(o.model);
@@ -125,18 +133,22 @@ ScoreSummary run_score(const ScoreOptions& o) {
   const int length = model->input_length();
   const RegionCount counted = count_regions(o.input);
   if (counted.regions == 0)
-    throw InputError((o.input.fasta.empty() ? o.input.regions : o.input.fasta) + ": no regions to score" +
-                     (o.input.shard_count > 1 ? " in shard " + std::to_string(o.input.shard_index) + "/" +
-                                                    std::to_string(o.input.shard_count)
+    throw InputError((o.input.fasta.empty() ? o.input.regions : o.input.fasta) +
+                     ": no regions to score" +
+                     (o.input.shard_count > 1 ? " in shard " + std::to_string(o.input.shard_index) +
+                                                    "/" + std::to_string(o.input.shard_count)
                                               : " (all windows skipped?)"));
   auto refs = open_references(o, length, counted.regions);
-  const int64_t K = refs->count(), T = explainer.targets().size(), n_in = kAlphabetSize * int64_t(length);
+  const int64_t K = refs->count(), T = explainer.targets().size(),
+                n_in = kAlphabetSize * int64_t(length);
   if (o.rule == Rule::kGradient)
     log_warn("--rule gradient is gradient x (X - R): it does NOT satisfy summation-to-delta");
-  log_info("score: " + std::to_string(counted.regions) + " regions, " + std::string(rule_string(o.rule)) + " rule, " +
-           (eo.profile_output.empty() ? std::to_string(T) + " target(s)" : "profile target '" + eo.profile_output + "'") +
-           (explainer.explains_logits() ? " (logits under the final activation)" : "") + ", " + refs->describe() +
-           ", " + std::to_string(o.threads) + " threads");
+  log_info("score: " + std::to_string(counted.regions) + " regions, " +
+           std::string(rule_string(o.rule)) + " rule, " +
+           (eo.profile_output.empty() ? std::to_string(T) + " target(s)"
+                                      : "profile target '" + eo.profile_output + "'") +
+           (explainer.explains_logits() ? " (logits under the final activation)" : "") + ", " +
+           refs->describe() + ", " + std::to_string(o.threads) + " threads");
 
   SinkShape shape;
   shape.regions = counted.regions;
@@ -182,8 +194,9 @@ ScoreSummary run_score(const ScoreOptions& o) {
           refs->make(chunk[i], local.data());
         }
         const bool minus = chunk[i].window && chunk[i].window->strand == '-';
-        results[i] = score_region(explainer, x.data() + i * n_in, refs->ordered() ? chunk_refs[i].data() : local.data(),
-                                  K, length, minus, o.revcomp_average);
+        results[i] = score_region(explainer, x.data() + i * n_in,
+                                  refs->ordered() ? chunk_refs[i].data() : local.data(), K, length,
+                                  minus, o.revcomp_average);
       } catch (const std::exception& e) {
 #pragma omp critical
         if (error.empty()) error = e.what();
@@ -192,22 +205,27 @@ ScoreSummary run_score(const ScoreOptions& o) {
     if (!error.empty()) throw InputError(error);
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       const RegionResult& r = results[i];
-      const bool finite = std::all_of(r.e.prediction.begin(), r.e.prediction.end(), [](float v) { return std::isfinite(v); }) &&
-                          std::all_of(r.e.hypothetical.begin(), r.e.hypothetical.end(), [](float v) { return std::isfinite(v); });
+      const bool finite = std::all_of(r.e.prediction.begin(), r.e.prediction.end(),
+                                      [](float v) { return std::isfinite(v); }) &&
+                          std::all_of(r.e.hypothetical.begin(), r.e.hypothetical.end(),
+                                      [](float v) { return std::isfinite(v); });
       if (!finite) {
         ++summary.regions_not_finite;
-        log_warn("region '" + chunk[i].name + "': the model output or contributions contain NaN or Inf; kept in the "
+        log_warn("region '" + chunk[i].name +
+                 "': the model output or contributions contain NaN or Inf; kept in the "
                  "arrays as computed, left out of bigWig/bedGraph tracks");
       }
       for (auto& sink : sinks) sink->add(ScoredRegion{chunk[i], r.e, r.ohe, finite});
       bool warned = false;
       for (int64_t j = 0; j < T * K; ++j) {
         summary.worst_delta_error = std::max(summary.worst_delta_error, r.e.delta_error[j]);
-        if (!warned && o.rule != Rule::kGradient && !delta_within_tolerance(r.e.delta_error[j], r.e.delta[j])) {
+        if (!warned && o.rule != Rule::kGradient &&
+            !delta_within_tolerance(r.e.delta_error[j], r.e.delta[j])) {
           warned = true;
           ++summary.regions_over_tolerance;
           char buf[160];
-          std::snprintf(buf, sizeof buf, ": summation-to-delta error %.3g exceeds 1e-3 * max(1, |delta| = %.3g)",
+          std::snprintf(buf, sizeof buf,
+                        ": summation-to-delta error %.3g exceeds 1e-3 * max(1, |delta| = %.3g)",
                         r.e.delta_error[j], std::fabs(r.e.delta[j]));
           log_warn("region '" + chunk[i].name + "'" + buf);
         }
@@ -225,8 +243,9 @@ ScoreSummary run_score(const ScoreOptions& o) {
   if (!chunk.empty()) flush();
   source.report();
   if (summary.regions != counted.regions)
-    throw InputError(src_name + ": counted " + std::to_string(counted.regions) + " regions but read " +
-                     std::to_string(summary.regions) + " (did the file change during the run?)");
+    throw InputError(src_name + ": counted " + std::to_string(counted.regions) +
+                     " regions but read " + std::to_string(summary.regions) +
+                     " (did the file change during the run?)");
   for (auto& sink : sinks) sink->finish();
   return summary;
 }

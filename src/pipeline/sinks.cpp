@@ -13,7 +13,8 @@ namespace seqlift {
 namespace {
 
 // Coordinates reported for a region: its window, or (record name, 0, length) for FASTA.
-void region_coords(const Region& r, std::string& chrom, int64_t& start, int64_t& end, char& strand) {
+void region_coords(const Region& r, std::string& chrom, int64_t& start, int64_t& end,
+                   char& strand) {
   if (r.window) {
     chrom = r.window->chrom;
     start = r.window->start;
@@ -69,21 +70,24 @@ class NpzSink final : public ScoreSink {
 
 class TrackSink final : public ScoreSink {
  public:
-  TrackSink(const std::string& bigwig, const std::string& bedgraph, const Genome& genome, int64_t target)
+  TrackSink(const std::string& bigwig, const std::string& bedgraph, const Genome& genome,
+            int64_t target)
       : bigwig_(bigwig), bedgraph_(bedgraph), target_(target), track_([&] {
           std::vector<std::pair<std::string, int64_t>> sizes;
           for (const auto& c : genome.chromosomes()) sizes.emplace_back(c, genome.length(c));
           return sizes;
         }()) {}
   void add(const ScoredRegion& r) override {
-    if (!r.region.window) throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
+    if (!r.region.window)
+      throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
     if (!r.finite) return;  // reported by the caller; never written into a track
     const int64_t L = static_cast<int64_t>(r.ohe.size() / 4);
     values_.assign(L, 0.0f);
     const float* p = r.e.projected.data() + target_ * 4 * L;
     for (int c = 0; c < 4; ++c)
       for (int64_t j = 0; j < L; ++j) values_[j] += p[c * L + j];
-    track_.add(r.region.window->chrom, r.region.window->start, r.region.window->end, values_.data());
+    track_.add(r.region.window->chrom, r.region.window->start, r.region.window->end,
+               values_.data());
   }
   void finish() override {
     if (!bigwig_.empty()) write_bigwig(bigwig_, track_);
@@ -99,11 +103,13 @@ class TrackSink final : public ScoreSink {
 
 class ModiscoSink final : public ScoreSink {
  public:
-  ModiscoSink(const std::string& prefix, const SinkShape& s) : ohe_(prefix + ".ohe.npz"), bed_(prefix + ".regions.bed") {
+  ModiscoSink(const std::string& prefix, const SinkShape& s)
+      : ohe_(prefix + ".ohe.npz"), bed_(prefix + ".regions.bed") {
     ohe_id_ = ohe_.declare("arr_0", "<f4", {s.regions, 4, s.length});
     for (int64_t t = 0; t < s.targets; ++t) {
-      const std::string name =
-          s.targets == 1 ? prefix + ".hyp.npz" : prefix + ".t" + std::to_string(s.target_ids[t]) + ".hyp.npz";
+      const std::string name = s.targets == 1
+                                   ? prefix + ".hyp.npz"
+                                   : prefix + ".t" + std::to_string(s.target_ids[t]) + ".hyp.npz";
       hyp_.push_back(std::make_unique<NpzWriter>(name));
       hyp_.back()->declare("arr_0", "<f4", {s.regions, 4, s.length});
     }
@@ -111,13 +117,14 @@ class ModiscoSink final : public ScoreSink {
   void add(const ScoredRegion& r) override {
     ohe_.append(ohe_id_, r.ohe.data(), r.ohe.size() * 4);
     const std::size_t n = r.ohe.size();
-    for (std::size_t t = 0; t < hyp_.size(); ++t) hyp_[t]->append(0, r.e.hypothetical.data() + t * n, n * 4);
+    for (std::size_t t = 0; t < hyp_.size(); ++t)
+      hyp_[t]->append(0, r.e.hypothetical.data() + t * n, n * 4);
     std::string chrom;
     int64_t start, end;
     char strand;
     region_coords(r.region, chrom, start, end, strand);
-    std::fprintf(bed_.get(), "%s\t%lld\t%lld\t%s\t0\t%c\n", chrom.c_str(), (long long)start, (long long)end,
-                 r.region.name.c_str(), strand);
+    std::fprintf(bed_.get(), "%s\t%lld\t%lld\t%s\t0\t%c\n", chrom.c_str(), (long long)start,
+                 (long long)end, r.region.name.c_str(), strand);
   }
   void finish() override {
     ohe_.commit();
@@ -144,8 +151,8 @@ class RegionsTsvSink final : public ScoreSink {
     int64_t start, end;
     char strand;
     region_coords(r.region, chrom, start, end, strand);
-    std::fprintf(out_.get(), "%s\t%s\t%lld\t%lld\t%c\t%.4f", r.region.name.c_str(), chrom.c_str(), (long long)start,
-                 (long long)end, strand, gc_fraction(r.region.sequence));
+    std::fprintf(out_.get(), "%s\t%s\t%lld\t%lld\t%c\t%.4f", r.region.name.c_str(), chrom.c_str(),
+                 (long long)start, (long long)end, strand, gc_fraction(r.region.sequence));
     for (float p : r.e.prediction) std::fprintf(out_.get(), "\t%.7g", p);
     double worst = 0;
     for (double d : r.e.delta_error) worst = std::max(worst, d);
@@ -163,8 +170,8 @@ class RegionsTsvSink final : public ScoreSink {
 std::unique_ptr<ScoreSink> make_npz_sink(const std::string& path, const SinkShape& shape) {
   return std::make_unique<NpzSink>(path, shape);
 }
-std::unique_ptr<ScoreSink> make_track_sink(const std::string& bigwig, const std::string& bedgraph, const Genome& genome,
-                                           int64_t track_target) {
+std::unique_ptr<ScoreSink> make_track_sink(const std::string& bigwig, const std::string& bedgraph,
+                                           const Genome& genome, int64_t track_target) {
   return std::make_unique<TrackSink>(bigwig, bedgraph, genome, track_target);
 }
 std::unique_ptr<ScoreSink> make_modisco_sink(const std::string& prefix, const SinkShape& shape) {

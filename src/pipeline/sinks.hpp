@@ -14,7 +14,7 @@ class Genome;
 /// One scored region, everything in + strand orientation.
 struct ScoredRegion {
   const Region& region;
-  const Explanation& e;     ///< hypothetical / projected [T, 4, L]
+  const Explanation& e;           ///< hypothetical / projected [T, 4, L]
   const std::vector<float>& ohe;  ///< [4, L]
   bool finite = true;             ///< false: NaN/Inf somewhere (tracks leave the region out)
 };

@@ -20,7 +20,9 @@ constexpr int kBins = 51;  // 0.00-0.02, ..., 1.00
 constexpr double kMaxN = 0.10;
 constexpr int64_t kMaxCandidates = 200000;
 
-int gc_bin(double gc) { return std::min(kBins - 1, static_cast<int>(gc / kBinWidth)); }
+int gc_bin(double gc) {
+  return std::min(kBins - 1, static_cast<int>(gc / kBinWidth));
+}
 
 struct Interval {
   int64_t start, end;
@@ -39,7 +41,8 @@ bool overlaps(const IntervalMap& map, const std::string& chrom, int64_t start, i
   auto it = map.find(chrom);
   if (it == map.end()) return false;
   const auto& v = it->second;
-  auto pos = std::upper_bound(v.begin(), v.end(), start, [](int64_t s, const Interval& iv) { return s < iv.end; });
+  auto pos = std::upper_bound(v.begin(), v.end(), start,
+                              [](int64_t s, const Interval& iv) { return s < iv.end; });
   return pos != v.end() && pos->start < end;
 }
 
@@ -56,11 +59,14 @@ class GcGenome final : public ReferenceSource {
     if (!o.scored.empty()) add_bed(excluded, o.scored);
     if (!o.exclude.empty()) add_bed(excluded, o.exclude);
     for (auto& [chrom, v] : excluded) {
-      std::sort(v.begin(), v.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+      std::sort(v.begin(), v.end(),
+                [](const Interval& a, const Interval& b) { return a.start < b.start; });
       std::vector<Interval> merged;
       for (const auto& iv : v) {
-        if (!merged.empty() && iv.start <= merged.back().end) merged.back().end = std::max(merged.back().end, iv.end);
-        else merged.push_back(iv);
+        if (!merged.empty() && iv.start <= merged.back().end)
+          merged.back().end = std::max(merged.back().end, iv.end);
+        else
+          merged.push_back(iv);
       }
       v.swap(merged);
     }
@@ -85,16 +91,20 @@ class GcGenome final : public ReferenceSource {
     }
     std::size_t count = 0;
     for (const auto& b : bins_) count += b.size();
-    if (count == 0) throw InputError(o.genome + ": no window of " + std::to_string(o.length) + " bp is free of the scored/excluded regions and N");
-    log_info("gc-genome references: " + std::to_string(count) + " candidate windows of " + std::to_string(o.length) + " bp (step " + std::to_string(step) + ")");
+    if (count == 0)
+      throw InputError(o.genome + ": no window of " + std::to_string(o.length) +
+                       " bp is free of the scored/excluded regions and N");
+    log_info("gc-genome references: " + std::to_string(count) + " candidate windows of " +
+             std::to_string(o.length) + " bp (step " + std::to_string(step) + ")");
   }
 
   int64_t count() const override { return o_.count; }
 
   std::vector<std::string> sequences(const Region& region) const override {
     if (static_cast<int64_t>(region.sequence.size()) != o_.length)
-      throw InputError("region '" + region.name + "' has length " + std::to_string(region.sequence.size()) +
-                       "; gc-genome windows have length " + std::to_string(o_.length));
+      throw InputError("region '" + region.name + "' has length " +
+                       std::to_string(region.sequence.size()) + "; gc-genome windows have length " +
+                       std::to_string(o_.length));
     // The region's bin, widened to neighbours until it holds K windows.
     const int bin = gc_bin(gc_fraction(region.sequence));
     std::vector<const Candidate*> pool;
@@ -107,7 +117,8 @@ class GcGenome final : public ReferenceSource {
     }
     std::mt19937 rng(reference_seed(o_.seed, region.name, 0));
     std::vector<std::string> out;
-    for (int64_t k = 0; k < o_.count; ++k) {  // partial Fisher-Yates: distinct windows while they last
+    for (int64_t k = 0; k < o_.count;
+         ++k) {  // partial Fisher-Yates: distinct windows while they last
       const std::size_t left = pool.size() - static_cast<std::size_t>(k) % pool.size();
       const std::size_t base = static_cast<std::size_t>(k) % pool.size();
       std::size_t pick = base + std::uniform_int_distribution<std::size_t>(0, left - 1)(rng);

@@ -49,11 +49,14 @@ class DinucShuffles final : public ReferenceSource {
       unchanged = unchanged && out.back() == region.sequence;
     }
     if (unchanged && region.sequence.size() > 2)
-      log_info(region.name + ": has a single dinucleotide-preserving order; its shuffles equal it (zero contributions)");
+      log_info(region.name +
+               ": has a single dinucleotide-preserving order; its shuffles equal it (zero "
+               "contributions)");
     return out;
   }
   std::string describe() const override {
-    return std::to_string(k_) + (uniform_ ? " uniform" : "") + " dinucleotide shuffles (seed " + std::to_string(seed_) + ")";
+    return std::to_string(k_) + (uniform_ ? " uniform" : "") + " dinucleotide shuffles (seed " +
+           std::to_string(seed_) + ")";
   }
 
  private:
@@ -68,10 +71,13 @@ class GcMatched final : public ReferenceSource {
   int64_t count() const override { return k_; }
   std::vector<std::string> sequences(const Region& region) const override {
     std::vector<std::string> out;
-    for (int64_t k = 0; k < k_; ++k) out.push_back(gc_matched_sequence(region.sequence, reference_seed(seed_, region.name, k)));
+    for (int64_t k = 0; k < k_; ++k)
+      out.push_back(gc_matched_sequence(region.sequence, reference_seed(seed_, region.name, k)));
     return out;
   }
-  std::string describe() const override { return std::to_string(k_) + " GC-matched random sequences"; }
+  std::string describe() const override {
+    return std::to_string(k_) + " GC-matched random sequences";
+  }
 
  private:
   int64_t k_;
@@ -89,12 +95,15 @@ class Flat final : public ReferenceSource {
       char* end = nullptr;
       const double v = std::strtod(item.c_str(), &end);
       if (c >= 4 || item.empty() || *end || v < 0)
-        throw UsageError("--references flat:A,C,G,T needs four non-negative numbers (got 'flat:" + spec + "')");
+        throw UsageError(
+            "--references flat:A,C,G,T needs four non-negative numbers (got 'flat:" + spec + "')");
       p_[c++] = static_cast<float>(v);
       sum += v;
     }
-    if (c != 4) throw UsageError("--references flat:A,C,G,T needs four numbers (got 'flat:" + spec + "')");
-    if (sum > 1.0 + 1e-6) log_warn("flat reference frequencies sum to " + std::to_string(sum) + " (> 1)");
+    if (c != 4)
+      throw UsageError("--references flat:A,C,G,T needs four numbers (got 'flat:" + spec + "')");
+    if (sum > 1.0 + 1e-6)
+      log_warn("flat reference frequencies sum to " + std::to_string(sum) + " (> 1)");
   }
   int64_t count() const override { return 1; }
   std::vector<std::string> sequences(const Region&) const override { return {}; }
@@ -104,8 +113,8 @@ class Flat final : public ReferenceSource {
       for (std::size_t j = 0; j < len; ++j) out[c * len + j] = p_[c];
   }
   std::string describe() const override {
-    return "flat reference " + std::to_string(p_[0]) + "," + std::to_string(p_[1]) + "," + std::to_string(p_[2]) +
-           "," + std::to_string(p_[3]);
+    return "flat reference " + std::to_string(p_[0]) + "," + std::to_string(p_[1]) + "," +
+           std::to_string(p_[2]) + "," + std::to_string(p_[3]);
   }
 
  private:
@@ -123,17 +132,21 @@ class FastaReferences final : public ReferenceSource {
     FastaRecord rec;
     for (int64_t k = 0; k < k_; ++k) {
       if (!reader_.next(rec))
-        throw InputError(path_ + ": ran out of references at region '" + region.name + "' (expected " +
-                         std::to_string(k_) + " records per input record, in input order)");
+        throw InputError(path_ + ": ran out of references at region '" + region.name +
+                         "' (expected " + std::to_string(k_) +
+                         " records per input record, in input order)");
       if (rec.sequence.size() != region.sequence.size())
-        throw InputError(path_ + ": reference '" + rec.name + "' has length " + std::to_string(rec.sequence.size()) +
-                         " but region '" + region.name + "' has length " + std::to_string(region.sequence.size()));
+        throw InputError(path_ + ": reference '" + rec.name + "' has length " +
+                         std::to_string(rec.sequence.size()) + " but region '" + region.name +
+                         "' has length " + std::to_string(region.sequence.size()));
       out.push_back(std::move(rec.sequence));
     }
     return out;
   }
   /// After the last region: leftover records mean the counts did not match.
-  std::string describe() const override { return std::to_string(k_) + " references per region from " + path_; }
+  std::string describe() const override {
+    return std::to_string(k_) + " references per region from " + path_;
+  }
 
  private:
   std::string path_;
@@ -150,11 +163,14 @@ std::unique_ptr<ReferenceSource> make_reference_source(const ReferenceOptions& o
   if (o.kind == "gc") return std::make_unique<GcMatched>(o.count, o.seed);
   if (o.kind == "gc-genome") return make_gc_genome_references(o);
   if (o.kind.rfind("flat:", 0) == 0) return std::make_unique<Flat>(o.kind.substr(5));
-  throw UsageError("--references must be dinuc, dinuc-uniform, gc, gc-genome, flat:A,C,G,T or a FASTA file (got '" +
-                   o.kind + "')");
+  throw UsageError(
+      "--references must be dinuc, dinuc-uniform, gc, gc-genome, flat:A,C,G,T or a FASTA file (got "
+      "'" +
+      o.kind + "')");
 }
 
-std::unique_ptr<ReferenceSource> make_fasta_references(const std::string& path, int64_t per_region) {
+std::unique_ptr<ReferenceSource> make_fasta_references(const std::string& path,
+                                                       int64_t per_region) {
   return std::make_unique<FastaReferences>(path, per_region);
 }
 

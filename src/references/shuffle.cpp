@@ -24,7 +24,8 @@ std::vector<int> tokenize(const std::string& seq, std::string& alphabet) {
   std::sort(alphabet.begin(), alphabet.end());
   alphabet.erase(std::unique(alphabet.begin(), alphabet.end()), alphabet.end());
   std::array<int, 256> id{};
-  for (std::size_t i = 0; i < alphabet.size(); ++i) id[static_cast<unsigned char>(alphabet[i])] = int(i);
+  for (std::size_t i = 0; i < alphabet.size(); ++i)
+    id[static_cast<unsigned char>(alphabet[i])] = int(i);
   std::vector<int> tokens(seq.size());
   for (std::size_t i = 0; i < seq.size(); ++i) tokens[i] = id[static_cast<unsigned char>(seq[i])];
   return tokens;
@@ -92,7 +93,8 @@ std::string dinuc_shuffle_uniform(const std::string& seq, std::mt19937& rng) {
   in_tree[root] = true;
   for (int start = 0; start < m; ++start) {
     for (int u = start; !in_tree[u]; u = last_exit[u])
-      last_exit[u] = edges[u][std::uniform_int_distribution<std::size_t>(0, edges[u].size() - 1)(rng)];
+      last_exit[u] =
+          edges[u][std::uniform_int_distribution<std::size_t>(0, edges[u].size() - 1)(rng)];
     for (int u = start; !in_tree[u]; u = last_exit[u]) in_tree[u] = true;
   }
   // Remaining exits of each symbol in uniformly random order, then its last exit.

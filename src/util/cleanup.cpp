@@ -1,15 +1,15 @@
 #include "seqlift/cleanup.hpp"
 
-#include "seqlift/error.hpp"
-
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
+
+#include "seqlift/error.hpp"
 
 namespace seqlift {
 namespace {

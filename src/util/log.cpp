@@ -12,8 +12,12 @@ std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 const auto g_start = std::chrono::steady_clock::now();
 }  // namespace
 
-void set_log_level(LogLevel level) { g_level = static_cast<int>(level); }
-LogLevel log_level() { return static_cast<LogLevel>(g_level.load()); }
+void set_log_level(LogLevel level) {
+  g_level = static_cast<int>(level);
+}
+LogLevel log_level() {
+  return static_cast<LogLevel>(g_level.load());
+}
 
 double elapsed_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - g_start).count();

@@ -45,7 +45,8 @@ void write_bigwig(const std::string& path, TrackAssembler& track) {
   if (bwWriteHdr(fp)) fail("cannot write the bigWig header");
   try {
     track.assemble([&](const std::string& chrom, int64_t start, const float* values, int64_t n) {
-      if (bwAddIntervalSpanSteps(fp, chrom.c_str(), static_cast<uint32_t>(start), 1, 1, values, static_cast<uint32_t>(n)))
+      if (bwAddIntervalSpanSteps(fp, chrom.c_str(), static_cast<uint32_t>(start), 1, 1, values,
+                                 static_cast<uint32_t>(n)))
         throw IoError(path + ": cannot add values at " + chrom + ":" + std::to_string(start));
     });
   } catch (...) {
@@ -61,8 +62,8 @@ void write_bedgraph(const std::string& path, TrackAssembler& track) {
   OutputFile out(path);
   track.assemble([&](const std::string& chrom, int64_t start, const float* values, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
-      std::fprintf(out.get(), "%s\t%lld\t%lld\t%.6g\n", chrom.c_str(), (long long)(start + i), (long long)(start + i + 1),
-                   values[i]);
+      std::fprintf(out.get(), "%s\t%lld\t%lld\t%.6g\n", chrom.c_str(), (long long)(start + i),
+                   (long long)(start + i + 1), values[i]);
   });
   out.commit();
 }

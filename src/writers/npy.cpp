@@ -48,7 +48,8 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
   } else {
     if (bytes.size() < 12) throw ParseError(what, 1, "truncated .npy header");
     header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= std::size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      header_len |= std::size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
     pos = 12;
   }
   if (pos + header_len > bytes.size()) throw ParseError(what, 1, "truncated .npy header");
@@ -97,9 +98,12 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
     }
     return arr;
   }
-  if (arr.dtype == "<f4") width = 4;
-  else if (arr.dtype == "<f8" || arr.dtype == "<i8") width = 8;
-  else throw ParseError(what, 1, "unsupported dtype '" + arr.dtype + "'");
+  if (arr.dtype == "<f4")
+    width = 4;
+  else if (arr.dtype == "<f8" || arr.dtype == "<i8")
+    width = 8;
+  else
+    throw ParseError(what, 1, "unsupported dtype '" + arr.dtype + "'");
   const std::size_t data_at = pos + header_len;
   const int64_t n = arr.size();
   if (bytes.size() == data_at) return arr;  // header only (NpzReader)
@@ -108,9 +112,19 @@ NpyArray parse_npy(const std::string& bytes, const std::string& what) {
   arr.values.resize(n);
   const char* p = bytes.data() + data_at;
   for (int64_t i = 0; i < n; ++i) {
-    if (arr.dtype == "<f4") { float v; std::memcpy(&v, p + 4 * i, 4); arr.values[i] = v; }
-    else if (arr.dtype == "<f8") { double v; std::memcpy(&v, p + 8 * i, 8); arr.values[i] = v; }
-    else { int64_t v; std::memcpy(&v, p + 8 * i, 8); arr.values[i] = static_cast<double>(v); }
+    if (arr.dtype == "<f4") {
+      float v;
+      std::memcpy(&v, p + 4 * i, 4);
+      arr.values[i] = v;
+    } else if (arr.dtype == "<f8") {
+      double v;
+      std::memcpy(&v, p + 8 * i, 8);
+      arr.values[i] = v;
+    } else {
+      int64_t v;
+      std::memcpy(&v, p + 8 * i, 8);
+      arr.values[i] = static_cast<double>(v);
+    }
   }
   return arr;
 }
@@ -123,7 +137,9 @@ static std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-NpyArray read_npy(const std::string& path) { return parse_npy(slurp(path), path); }
+NpyArray read_npy(const std::string& path) {
+  return parse_npy(slurp(path), path);
+}
 
 static uint32_t le32(const std::string& b, std::size_t at) {
   uint32_t v = 0;
@@ -168,9 +184,11 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path) 
       inflateEnd(&zs);
       if (rc != Z_STREAM_END) throw ParseError(path, 1, "corrupt deflated member " + name);
     } else {
-      throw ParseError(path, 1, "member " + name + ": unsupported zip method " + std::to_string(method));
+      throw ParseError(path, 1,
+                       "member " + name + ": unsupported zip method " + std::to_string(method));
     }
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
+      name.resize(name.size() - 4);
     out.emplace_back(name, parse_npy(member, path + ":" + name));
     pos = data_at + csize;
   }
@@ -202,7 +220,8 @@ void NpzReader::index_members() {
   std::string tail(tail_len, '\0');
   read_at(static_cast<uint64_t>(size) - tail_len, tail.data(), tail_len);
   const std::size_t eocd = tail.rfind(std::string("PK\x05\x06", 4));
-  if (eocd == std::string::npos) throw ParseError(path, 1, "not an .npz archive (no zip directory)");
+  if (eocd == std::string::npos)
+    throw ParseError(path, 1, "not an .npz archive (no zip directory)");
   // Every fixed-offset field read below must lie inside its buffer.
   auto need = [&](const std::string& b, std::size_t at, std::size_t n) {
     if (at > b.size() || n > b.size() - at) throw ParseError(path, 1, "truncated zip directory");
@@ -224,7 +243,8 @@ void NpzReader::index_members() {
     std::string h(46, '\0');
     read_at(at, h.data(), 46);
     if (le32(h, 0) != 0x02014b50) throw ParseError(path, 1, "corrupt zip directory");
-    const uint16_t method = le16(h, 10), name_len = le16(h, 28), extra_len = le16(h, 30), comment_len = le16(h, 32);
+    const uint16_t method = le16(h, 10), name_len = le16(h, 28), extra_len = le16(h, 30),
+                   comment_len = le16(h, 32);
     uint64_t local = le32(h, 42);
     std::string name(name_len, '\0'), extra(extra_len, '\0');
     read_at(at + 46, name.data(), name_len);
@@ -243,7 +263,10 @@ void NpzReader::index_members() {
         p += 4 + len;
       }
     }
-    if (method != 0) throw ParseError(path, 1, "member " + name + " is compressed; write it with numpy.savez (not savez_compressed)");
+    if (method != 0)
+      throw ParseError(
+          path, 1,
+          "member " + name + " is compressed; write it with numpy.savez (not savez_compressed)");
     std::string lh(30, '\0');
     read_at(local, lh.data(), 30);
     const uint64_t data = local + 30 + le16(lh, 26) + le16(lh, 28);
@@ -251,7 +274,8 @@ void NpzReader::index_members() {
     read_at(data, head.data(), 12);
     const bool v1 = static_cast<unsigned char>(head[6]) == 1;
     const uint64_t hlen = v1 ? le16(head, 8) : le32(head, 8);
-    if (hlen > (1u << 20)) throw ParseError(path, 1, "member " + name + ": implausible .npy header length");
+    if (hlen > (1u << 20))
+      throw ParseError(path, 1, "member " + name + ": implausible .npy header length");
     std::string npy(static_cast<std::size_t>((v1 ? 10 : 12) + hlen), '\0');
     read_at(data, npy.data(), npy.size());
     NpyArray a = parse_npy(npy, path + ":" + name);  // header only: no data after it
@@ -259,8 +283,11 @@ void NpzReader::index_members() {
     m.shape = a.shape;
     m.dtype = a.dtype;
     m.data_offset = data + npy.size();
-    m.item = a.dtype.rfind("<U", 0) == 0 ? 4 * std::strtoul(a.dtype.c_str() + 2, nullptr, 10) : a.dtype == "<f4" ? 4 : 8;
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
+    m.item = a.dtype.rfind("<U", 0) == 0 ? 4 * std::strtoul(a.dtype.c_str() + 2, nullptr, 10)
+             : a.dtype == "<f4"          ? 4
+                                         : 8;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
+      name.resize(name.size() - 4);
     members_.emplace_back(name, m);
     at += 46 + name_len + extra_len + comment_len;
   }
@@ -271,7 +298,8 @@ NpzReader::~NpzReader() {
 }
 
 void NpzReader::read_at(uint64_t offset, void* out, uint64_t bytes) const {
-  if (offset > file_size_ || bytes > file_size_ - offset) throw ParseError(path_, 1, "truncated archive");
+  if (offset > file_size_ || bytes > file_size_ - offset)
+    throw ParseError(path_, 1, "truncated archive");
   char* p = static_cast<char*>(out);
   while (bytes > 0) {
     const ssize_t n = ::pread(fd_, p, bytes, static_cast<off_t>(offset));
@@ -294,23 +322,30 @@ const NpzReader::Member& NpzReader::member(const std::string& name) const {
   throw ParseError(path_, 1, "no array '" + name + "' in the archive");
 }
 
-const std::vector<int64_t>& NpzReader::shape(const std::string& name) const { return member(name).shape; }
-const std::string& NpzReader::dtype(const std::string& name) const { return member(name).dtype; }
+const std::vector<int64_t>& NpzReader::shape(const std::string& name) const {
+  return member(name).shape;
+}
+const std::string& NpzReader::dtype(const std::string& name) const {
+  return member(name).dtype;
+}
 
-std::vector<float> NpzReader::read_rows(const std::string& name, int64_t first, int64_t count) const {
+std::vector<float> NpzReader::read_rows(const std::string& name, int64_t first,
+                                        int64_t count) const {
   const Member& m = member(name);
   if (m.shape.empty() || first < 0 || count < 0 || first + count > m.shape[0])
     throw ParseError(path_, 1, "rows out of range in '" + name + "'");
   int64_t row = 1;
   for (std::size_t a = 1; a < m.shape.size(); ++a) {
-    if (m.shape[a] < 0 || (m.shape[a] > 0 && static_cast<uint64_t>(row) > file_size_ / static_cast<uint64_t>(m.shape[a])))
+    if (m.shape[a] < 0 || (m.shape[a] > 0 && static_cast<uint64_t>(row) >
+                                                 file_size_ / static_cast<uint64_t>(m.shape[a])))
       throw ParseError(path_, 1, "bad shape of '" + name + "'");
     row *= m.shape[a];
   }
   if (count > 0 && static_cast<uint64_t>(row) > file_size_ / static_cast<uint64_t>(count))
     throw ParseError(path_, 1, "truncated member '" + name + "'");
   const uint64_t n = static_cast<uint64_t>(row * count);
-  if (n > file_size_ / std::max<uint64_t>(1, m.item)) throw ParseError(path_, 1, "truncated member '" + name + "'");
+  if (n > file_size_ / std::max<uint64_t>(1, m.item))
+    throw ParseError(path_, 1, "truncated member '" + name + "'");
   std::vector<float> out(n);
   if (m.dtype == "<f4") {
     read_at(m.data_offset + static_cast<uint64_t>(first * row) * 4, out.data(), n * 4);
@@ -318,8 +353,15 @@ std::vector<float> NpzReader::read_rows(const std::string& name, int64_t first, 
     std::vector<char> raw(n * 8);
     read_at(m.data_offset + static_cast<uint64_t>(first * row) * 8, raw.data(), n * 8);
     for (uint64_t i = 0; i < n; ++i) {
-      if (m.dtype == "<f8") { double d; std::memcpy(&d, raw.data() + 8 * i, 8); out[i] = static_cast<float>(d); }
-      else { int64_t d; std::memcpy(&d, raw.data() + 8 * i, 8); out[i] = static_cast<float>(d); }
+      if (m.dtype == "<f8") {
+        double d;
+        std::memcpy(&d, raw.data() + 8 * i, 8);
+        out[i] = static_cast<float>(d);
+      } else {
+        int64_t d;
+        std::memcpy(&d, raw.data() + 8 * i, 8);
+        out[i] = static_cast<float>(d);
+      }
     }
   } else {
     throw ParseError(path_, 1, "'" + name + "' is not numeric");
@@ -335,13 +377,16 @@ std::vector<double> NpzReader::read_all(const std::string& name) const {
 
 std::vector<std::string> NpzReader::read_strings(const std::string& name) const {
   const Member& m = member(name);
-  if (m.dtype.rfind("<U", 0) != 0) throw ParseError(path_, 1, "'" + name + "' is not a string array");
+  if (m.dtype.rfind("<U", 0) != 0)
+    throw ParseError(path_, 1, "'" + name + "' is not a string array");
   uint64_t n = 1;
   for (auto d : m.shape) {
-    if (d < 0 || (d > 0 && n > file_size_ / static_cast<uint64_t>(d))) throw ParseError(path_, 1, "bad shape of '" + name + "'");
+    if (d < 0 || (d > 0 && n > file_size_ / static_cast<uint64_t>(d)))
+      throw ParseError(path_, 1, "bad shape of '" + name + "'");
     n *= static_cast<uint64_t>(d);
   }
-  if (n > file_size_ / std::max<std::size_t>(1, m.item)) throw ParseError(path_, 1, "truncated member '" + name + "'");
+  if (n > file_size_ / std::max<std::size_t>(1, m.item))
+    throw ParseError(path_, 1, "truncated member '" + name + "'");
   std::string raw(static_cast<std::size_t>(n) * m.item, '\0');
   read_at(m.data_offset, raw.data(), raw.size());
   std::string npy = npy_header(m.dtype, m.shape) + raw;
@@ -351,9 +396,16 @@ std::vector<std::string> NpzReader::read_strings(const std::string& name) const 
 // ---- writer ----
 
 namespace {
-void put16(std::string& s, uint16_t v) { s += char(v & 0xff); s += char(v >> 8); }
-void put32(std::string& s, uint32_t v) { for (int i = 0; i < 4; ++i) s += char((v >> (8 * i)) & 0xff); }
-void put64(std::string& s, uint64_t v) { for (int i = 0; i < 8; ++i) s += char((v >> (8 * i)) & 0xff); }
+void put16(std::string& s, uint16_t v) {
+  s += char(v & 0xff);
+  s += char(v >> 8);
+}
+void put32(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s += char((v >> (8 * i)) & 0xff);
+}
+void put64(std::string& s, uint64_t v) {
+  for (int i = 0; i < 8; ++i) s += char((v >> (8 * i)) & 0xff);
+}
 constexpr uint64_t kLocalHeaderFixed = 30 + 20;  // + file name; zip64 extra field of 20 bytes
 }  // namespace
 
@@ -375,16 +427,20 @@ NpzWriter::~NpzWriter() {
   unregister_temp_file(tmp_path_);
 }
 
-int NpzWriter::declare(const std::string& name, const std::string& dtype, const std::vector<int64_t>& shape) {
+int NpzWriter::declare(const std::string& name, const std::string& dtype,
+                       const std::vector<int64_t>& shape) {
   if (laid_out_) throw Error("NpzWriter: declare after the first append");
   Member m;
   m.name = name + ".npy";
   m.header = npy_header(dtype, shape);
-  m.item = dtype.rfind("<U", 0) == 0 ? 4 * std::strtoul(dtype.c_str() + 2, nullptr, 10) : dtype == "<f4" ? 4 : 8;
+  m.item = dtype.rfind("<U", 0) == 0 ? 4 * std::strtoul(dtype.c_str() + 2, nullptr, 10)
+           : dtype == "<f4"          ? 4
+                                     : 8;
   uint64_t n = 1;
   for (auto d : shape) n *= static_cast<uint64_t>(d);
   m.data_bytes = n * m.item;
-  m.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(m.header.data()), static_cast<uInt>(m.header.size())));
+  m.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(m.header.data()),
+                                      static_cast<uInt>(m.header.size())));
   members_.push_back(std::move(m));
   return static_cast<int>(members_.size()) - 1;
 }
@@ -448,7 +504,7 @@ void NpzWriter::commit() {
     put32(local, 0x04034b50);
     put16(local, 45);  // version needed (zip64)
     put16(local, 0);
-    put16(local, 0);   // stored
+    put16(local, 0);  // stored
     put16(local, 0);
     put16(local, 0x21);  // 1980-01-01
     put32(local, m.crc);

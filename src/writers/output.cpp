@@ -37,7 +37,8 @@ void OutputFile::commit() {
   if (!fp_) return;
   const bool error = std::ferror(fp_) != 0;
   if (is_stdout_) {
-    if (std::fflush(fp_) != 0 || error) throw IoError("stdout: write failed: " + std::string(std::strerror(errno)));
+    if (std::fflush(fp_) != 0 || error)
+      throw IoError("stdout: write failed: " + std::string(std::strerror(errno)));
     fp_ = nullptr;
     return;
   }

@@ -11,18 +11,23 @@ namespace seqlift {
 
 TrackAssembler::TrackAssembler(std::vector<std::pair<std::string, int64_t>> chrom_sizes)
     : chroms_(std::move(chrom_sizes)) {
-  for (std::size_t i = 0; i < chroms_.size(); ++i) chrom_index_[chroms_[i].first] = static_cast<int32_t>(i);
+  for (std::size_t i = 0; i < chroms_.size(); ++i)
+    chrom_index_[chroms_[i].first] = static_cast<int32_t>(i);
   spool_ = std::tmpfile();
-  if (!spool_) throw IoError(std::string("cannot create a temporary file for track values: ") + std::strerror(errno));
+  if (!spool_)
+    throw IoError(std::string("cannot create a temporary file for track values: ") +
+                  std::strerror(errno));
 }
 
 TrackAssembler::~TrackAssembler() {
   if (spool_) std::fclose(spool_);
 }
 
-void TrackAssembler::add(const std::string& chrom, int64_t start, int64_t end, const float* values) {
+void TrackAssembler::add(const std::string& chrom, int64_t start, int64_t end,
+                         const float* values) {
   auto it = chrom_index_.find(chrom);
-  if (it == chrom_index_.end()) throw InputError("track: chromosome '" + chrom + "' is not in the genome");
+  if (it == chrom_index_.end())
+    throw InputError("track: chromosome '" + chrom + "' is not in the genome");
   const int64_t n = end - start;
   if (std::fwrite(values, sizeof(float), n, spool_) != static_cast<std::size_t>(n))
     throw IoError(std::string("track spool: write failed: ") + std::strerror(errno));
@@ -30,8 +35,10 @@ void TrackAssembler::add(const std::string& chrom, int64_t start, int64_t end, c
   spooled_ += n;
 }
 
-void TrackAssembler::assemble(const std::function<void(const std::string&, int64_t, const float*, int64_t)>& emit) {
-  if (std::fflush(spool_) != 0) throw IoError(std::string("track spool: flush failed: ") + std::strerror(errno));
+void TrackAssembler::assemble(
+    const std::function<void(const std::string&, int64_t, const float*, int64_t)>& emit) {
+  if (std::fflush(spool_) != 0)
+    throw IoError(std::string("track spool: flush failed: ") + std::strerror(errno));
   std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
     return a.chrom != b.chrom ? a.chrom < b.chrom : a.start < b.start;
   });
@@ -53,13 +60,15 @@ void TrackAssembler::assemble(const std::function<void(const std::string&, int64
     std::size_t next = i;
     int64_t run_start = -1;
     auto flush = [&] {
-      if (!run.empty()) emit(chroms_[chrom].first, run_start, run.data(), static_cast<int64_t>(run.size()));
+      if (!run.empty())
+        emit(chroms_[chrom].first, run_start, run.data(), static_cast<int64_t>(run.size()));
       run.clear();
       run_start = -1;
     };
     int64_t pos = std::max<int64_t>(0, entries_[i].start);
     while (true) {
-      active.erase(std::remove_if(active.begin(), active.end(), [&](const Active& a) { return a.end <= pos; }),
+      active.erase(std::remove_if(active.begin(), active.end(),
+                                  [&](const Active& a) { return a.end <= pos; }),
                    active.end());
       if (active.empty()) {
         flush();

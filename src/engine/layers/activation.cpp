@@ -17,16 +17,18 @@ struct FnName {
   const char* name;
   Fn fn;
 };
-constexpr FnName kFunctions[] = {
-    {"Relu", Fn::kRelu},       {"LeakyRelu", Fn::kLeakyRelu}, {"Elu", Fn::kElu},
-    {"Sigmoid", Fn::kSigmoid}, {"Tanh", Fn::kTanh},           {"Softplus", Fn::kSoftplus},
-    {"Gelu", Fn::kGelu},       {"Silu", Fn::kSilu},           {"Exp", Fn::kExp},
-    {"Log", Fn::kLog}};
+constexpr FnName kFunctions[] = {{"Relu", Fn::kRelu}, {"LeakyRelu", Fn::kLeakyRelu},
+                                 {"Elu", Fn::kElu},   {"Sigmoid", Fn::kSigmoid},
+                                 {"Tanh", Fn::kTanh}, {"Softplus", Fn::kSoftplus},
+                                 {"Gelu", Fn::kGelu}, {"Silu", Fn::kSilu},
+                                 {"Exp", Fn::kExp},   {"Log", Fn::kLog}};
 
 constexpr double kRescaleThreshold = 1e-6;
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 
-double sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
+double sigmoid(double x) {
+  return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
+}
 
 class Activation final : public Layer {
  public:
@@ -37,33 +39,59 @@ class Activation final : public Layer {
 
   double f(double x) const {
     switch (fn_) {
-      case Fn::kRelu: return x > 0 ? x : 0.0;
-      case Fn::kLeakyRelu: return x > 0 ? x : alpha_ * x;
-      case Fn::kElu: return x > 0 ? x : alpha_ * std::expm1(x);
-      case Fn::kSigmoid: return sigmoid(x);
-      case Fn::kTanh: return std::tanh(x);
-      case Fn::kSoftplus: return x > 20 ? x : std::log1p(std::exp(x));
-      case Fn::kGelu: return 0.5 * x * (1.0 + std::erf(x * kInvSqrt2));
-      case Fn::kSilu: return x * sigmoid(x);
-      case Fn::kExp: return std::exp(x);
-      case Fn::kLog: return std::log(x);
+      case Fn::kRelu:
+        return x > 0 ? x : 0.0;
+      case Fn::kLeakyRelu:
+        return x > 0 ? x : alpha_ * x;
+      case Fn::kElu:
+        return x > 0 ? x : alpha_ * std::expm1(x);
+      case Fn::kSigmoid:
+        return sigmoid(x);
+      case Fn::kTanh:
+        return std::tanh(x);
+      case Fn::kSoftplus:
+        return x > 20 ? x : std::log1p(std::exp(x));
+      case Fn::kGelu:
+        return 0.5 * x * (1.0 + std::erf(x * kInvSqrt2));
+      case Fn::kSilu:
+        return x * sigmoid(x);
+      case Fn::kExp:
+        return std::exp(x);
+      case Fn::kLog:
+        return std::log(x);
     }
     return 0.0;
   }
 
   double derivative(double x) const {
     switch (fn_) {
-      case Fn::kRelu: return x > 0 ? 1.0 : 0.0;
-      case Fn::kLeakyRelu: return x > 0 ? 1.0 : alpha_;
-      case Fn::kElu: return x > 0 ? 1.0 : alpha_ * std::exp(x);
-      case Fn::kSigmoid: { const double s = sigmoid(x); return s * (1 - s); }
-      case Fn::kTanh: { const double t = std::tanh(x); return 1 - t * t; }
-      case Fn::kSoftplus: return sigmoid(x);
+      case Fn::kRelu:
+        return x > 0 ? 1.0 : 0.0;
+      case Fn::kLeakyRelu:
+        return x > 0 ? 1.0 : alpha_;
+      case Fn::kElu:
+        return x > 0 ? 1.0 : alpha_ * std::exp(x);
+      case Fn::kSigmoid: {
+        const double s = sigmoid(x);
+        return s * (1 - s);
+      }
+      case Fn::kTanh: {
+        const double t = std::tanh(x);
+        return 1 - t * t;
+      }
+      case Fn::kSoftplus:
+        return sigmoid(x);
       case Fn::kGelu:
-        return 0.5 * (1.0 + std::erf(x * kInvSqrt2)) + x * std::exp(-0.5 * x * x) * 0.39894228040143267794;
-      case Fn::kSilu: { const double s = sigmoid(x); return s * (1 + x * (1 - s)); }
-      case Fn::kExp: return std::exp(x);
-      case Fn::kLog: return 1.0 / x;
+        return 0.5 * (1.0 + std::erf(x * kInvSqrt2)) +
+               x * std::exp(-0.5 * x * x) * 0.39894228040143267794;
+      case Fn::kSilu: {
+        const double s = sigmoid(x);
+        return s * (1 + x * (1 - s));
+      }
+      case Fn::kExp:
+        return std::exp(x);
+      case Fn::kLog:
+        return 1.0 / x;
     }
     return 0.0;
   }
@@ -87,7 +115,8 @@ class Activation final : public Layer {
     ratio.resize(ctx.refs * n);
     if (ctx.rule == NonlinearRule::kGradient) {
       for (int64_t i = 0; i < n; ++i) ratio[i] = static_cast<float>(derivative(x[i]));
-      for (int64_t k = 1; k < ctx.refs; ++k) std::copy(ratio.begin(), ratio.begin() + n, ratio.begin() + k * n);
+      for (int64_t k = 1; k < ctx.refs; ++k)
+        std::copy(ratio.begin(), ratio.begin() + n, ratio.begin() + k * n);
       return;
     }
     if (fn_ == Fn::kRelu) {
@@ -114,8 +143,9 @@ class Activation final : public Layer {
       float* out = ratio.data() + k * n;
       for (int64_t i = 0; i < n; ++i) {
         const double d = double(x[i]) - r[i];
-        out[i] = static_cast<float>(std::fabs(d) < kRescaleThreshold ? derivative(0.5 * (double(x[i]) + r[i]))
-                                                                    : (fx[i] - f(r[i])) / d);
+        out[i] = static_cast<float>(std::fabs(d) < kRescaleThreshold
+                                        ? derivative(0.5 * (double(x[i]) + r[i]))
+                                        : (fx[i] - f(r[i])) / d);
       }
     }
   }
@@ -136,12 +166,10 @@ class Activation final : public Layer {
   void reveal_cancel(double r, double dpos, double dneg, double& mpos, double& mneg) const {
     const double ypos = 0.5 * (f(r + dpos) - f(r)) + 0.5 * (f(r + dneg + dpos) - f(r + dneg));
     const double yneg = 0.5 * (f(r + dneg) - f(r)) + 0.5 * (f(r + dpos + dneg) - f(r + dpos));
-    mpos = std::fabs(dpos) < kRescaleThreshold
-               ? 0.5 * (derivative(r) + derivative(r + dneg))
-               : ypos / dpos;
-    mneg = std::fabs(dneg) < kRescaleThreshold
-               ? 0.5 * (derivative(r) + derivative(r + dpos))
-               : yneg / dneg;
+    mpos = std::fabs(dpos) < kRescaleThreshold ? 0.5 * (derivative(r) + derivative(r + dneg))
+                                               : ypos / dpos;
+    mneg = std::fabs(dneg) < kRescaleThreshold ? 0.5 * (derivative(r) + derivative(r + dpos))
+                                               : yneg / dneg;
   }
 
  private:

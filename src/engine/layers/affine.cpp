@@ -8,7 +8,8 @@ namespace {
 
 class Affine final : public Layer {
  public:
-  Affine(const std::string& kind, const Shape& shape, std::vector<float> scale, std::vector<float> shift)
+  Affine(const std::string& kind, const Shape& shape, std::vector<float> scale,
+         std::vector<float> shift)
       : Layer(kind, {shape}), scale_(std::move(scale)), shift_(std::move(shift)) {
     output_shape_ = shape;
     const auto n = static_cast<std::size_t>(numel(shape));
@@ -33,7 +34,9 @@ class Affine final : public Layer {
       for (int64_t i = 0; i < n; ++i) mi[i] += scale_.empty() ? m[i] : m[i] * scale_[i];
     }
   }
-  int64_t parameter_count() const override { return static_cast<int64_t>(scale_.size() + shift_.size()); }
+  int64_t parameter_count() const override {
+    return static_cast<int64_t>(scale_.size() + shift_.size());
+  }
 
  private:
   std::vector<float> scale_, shift_;

@@ -10,7 +10,8 @@ namespace {
 
 class AvgPool final : public Layer {
  public:
-  AvgPool(const std::string& kind, const PoolParams& p) : Layer(kind, {{p.channels, p.length_in}}), p_(p) {
+  AvgPool(const std::string& kind, const PoolParams& p)
+      : Layer(kind, {{p.channels, p.length_in}}), p_(p) {
     if (p.length_out() <= 0) throw ModelError(kind + ": input shorter than the pooling window");
     output_shape_ = {p.channels, p.length_out()};
     check_tensor_size(output_shape_, kind_);
@@ -18,10 +19,12 @@ class AvgPool final : public Layer {
     inv_count_.resize(lo);
     for (int64_t w = 0; w < lo; ++w) {
       const int64_t start = w * p.stride - p.pad_left;
-      const int64_t end = std::min(start + (p.kernel - 1) * p.dilation + 1, p.length_in + p.pad_right);
+      const int64_t end =
+          std::min(start + (p.kernel - 1) * p.dilation + 1, p.length_in + p.pad_right);
       int64_t valid = 0;
       for (int64_t i = start; i < end; i += p.dilation) valid += (i >= 0 && i < p.length_in);
-      const int64_t count = p.count_include_pad ? (end - start + p.dilation - 1) / p.dilation : valid;
+      const int64_t count =
+          p.count_include_pad ? (end - start + p.dilation - 1) / p.dilation : valid;
       inv_count_[w] = count > 0 ? 1.0f / count : 0.0f;
     }
   }

@@ -43,13 +43,16 @@ using ConstStridedMap =
 
 class Conv final : public WeightedLinearLayer {
  public:
-  explicit Conv(const ConvParams& p) : WeightedLinearLayer("Conv", {{p.in_channels, p.length_in}}), p_(p) {
+  explicit Conv(const ConvParams& p)
+      : WeightedLinearLayer("Conv", {{p.in_channels, p.length_in}}), p_(p) {
     if (p.groups < 1 || p.in_channels % p.groups || p.out_channels % p.groups)
       throw ModelError("Conv: channels " + std::to_string(p.in_channels) + "->" +
                        std::to_string(p.out_channels) + " not divisible by groups " +
                        std::to_string(p.groups));
-    if (static_cast<int64_t>(p.weight.size()) != p.out_channels * (p.in_channels / p.groups) * p.kernel)
-      throw ModelError("Conv: weight has " + std::to_string(p.weight.size()) + " values, expected " +
+    if (static_cast<int64_t>(p.weight.size()) !=
+        p.out_channels * (p.in_channels / p.groups) * p.kernel)
+      throw ModelError("Conv: weight has " + std::to_string(p.weight.size()) +
+                       " values, expected " +
                        std::to_string(p.out_channels * (p.in_channels / p.groups) * p.kernel));
     if (p.length_out() <= 0)
       throw ModelError("Conv: input length " + std::to_string(p.length_in) +
@@ -69,7 +72,9 @@ class Conv final : public WeightedLinearLayer {
           for (int64_t c = 0; c < p.in_channels; ++c)
             for (int64_t k = 0; k < p.kernel; ++k) {
               const float v = p.weight[(o * p.in_channels + c) * p.kernel + k];
-              flat_[w](c * p.kernel + k, o) = w == 0 ? v : w == 1 ? std::max(v, 0.0f) : std::min(v, 0.0f);
+              flat_[w](c * p.kernel + k, o) = w == 0   ? v
+                                              : w == 1 ? std::max(v, 0.0f)
+                                                       : std::min(v, 0.0f);
             }
       }
     for (int w = 0; w < 3; ++w) taps_[w].resize(p.groups * p.kernel);
@@ -85,7 +90,8 @@ class Conv final : public WeightedLinearLayer {
       }
   }
 
-  void forward(const std::vector<const float*>& inputs, float* output, int64_t batch) const override {
+  void forward(const std::vector<const float*>& inputs, float* output,
+               int64_t batch) const override {
     run(Weights::kAll, inputs[0], output, batch, /*with_bias=*/true);
   }
 
@@ -151,7 +157,8 @@ class Conv final : public WeightedLinearLayer {
       }
   }
 
-  void apply_transpose(Weights w, const float* out_mult, float* in_mult, int64_t batch) const override {
+  void apply_transpose(Weights w, const float* out_mult, float* in_mult,
+                       int64_t batch) const override {
     const auto& taps = taps_[static_cast<int>(w)];
     const int64_t li = p_.length_in, lo = output_shape_[1];
     if (im2col_) {  // scatter the column gradients back
@@ -211,6 +218,8 @@ class Conv final : public WeightedLinearLayer {
 
 }  // namespace
 
-std::unique_ptr<WeightedLinearLayer> make_conv(const ConvParams& p) { return std::make_unique<Conv>(p); }
+std::unique_ptr<WeightedLinearLayer> make_conv(const ConvParams& p) {
+  return std::make_unique<Conv>(p);
+}
 
 }  // namespace seqlift

@@ -31,7 +31,8 @@ class Dense final : public WeightedLinearLayer {
       }
   }
 
-  void forward(const std::vector<const float*>& inputs, float* output, int64_t batch) const override {
+  void forward(const std::vector<const float*>& inputs, float* output,
+               int64_t batch) const override {
     apply(Weights::kAll, inputs[0], output, batch);
     if (p_.bias.empty()) return;
     Eigen::Map<ColMatrix> y(output, p_.out_features, batch * rows_);
@@ -45,7 +46,8 @@ class Dense final : public WeightedLinearLayer {
     y.noalias() = weights_[static_cast<int>(w)] * x;
   }
 
-  void apply_transpose(Weights w, const float* out_mult, float* in_mult, int64_t batch) const override {
+  void apply_transpose(Weights w, const float* out_mult, float* in_mult,
+                       int64_t batch) const override {
     Eigen::Map<const ColMatrix> m(out_mult, p_.out_features, batch * rows_);
     Eigen::Map<ColMatrix> mi(in_mult, p_.in_features, batch * rows_);
     mi.noalias() += weights_[static_cast<int>(w)].transpose() * m;
@@ -69,6 +71,8 @@ class Dense final : public WeightedLinearLayer {
 
 }  // namespace
 
-std::unique_ptr<WeightedLinearLayer> make_dense(const DenseParams& p) { return std::make_unique<Dense>(p); }
+std::unique_ptr<WeightedLinearLayer> make_dense(const DenseParams& p) {
+  return std::make_unique<Dense>(p);
+}
 
 }  // namespace seqlift

@@ -12,8 +12,8 @@ namespace {
 
 class IndexMap final : public Layer {
  public:
-  IndexMap(const std::string& kind, std::vector<Shape> inputs, Shape output, std::vector<IndexSource> source,
-           float fill)
+  IndexMap(const std::string& kind, std::vector<Shape> inputs, Shape output,
+           std::vector<IndexSource> source, float fill)
       : Layer(kind, std::move(inputs)), fill_(fill) {
     output_shape_ = std::move(output);
     if (static_cast<int64_t>(source.size()) != numel(output_shape_))
@@ -24,7 +24,8 @@ class IndexMap final : public Layer {
       if (!runs_.empty()) {
         Run& r = runs_.back();
         const bool same_fill = r.input < 0 && source[j].input < 0;
-        const bool next = r.input >= 0 && source[j].input == r.input && source[j].index == r.src + r.length;
+        const bool next =
+            r.input >= 0 && source[j].input == r.input && source[j].index == r.src + r.length;
         if (same_fill || next) {
           ++r.length;
           continue;
@@ -38,8 +39,11 @@ class IndexMap final : public Layer {
     for (int64_t b = 0; b < batch; ++b)
       for (const Run& r : runs_) {
         float* dst = out + b * n + r.dst;
-        if (r.input < 0) std::fill(dst, dst + r.length, fill_);
-        else std::memcpy(dst, in[r.input] + b * input_size_[r.input] + r.src, r.length * sizeof(float));
+        if (r.input < 0)
+          std::fill(dst, dst + r.length, fill_);
+        else
+          std::memcpy(dst, in[r.input] + b * input_size_[r.input] + r.src,
+                      r.length * sizeof(float));
       }
   }
   RuleKind rule_kind() const override { return RuleKind::kLinear; }
@@ -70,7 +74,8 @@ class Reshape final : public Layer {
  public:
   Reshape(const std::string& kind, const Shape& input, const Shape& output) : Layer(kind, {input}) {
     if (numel(input) != numel(output))
-      throw ModelError(kind + ": cannot reshape " + shape_string(input) + " to " + shape_string(output));
+      throw ModelError(kind + ": cannot reshape " + shape_string(input) + " to " +
+                       shape_string(output));
     output_shape_ = output;
   }
   void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
@@ -86,12 +91,14 @@ class Reshape final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_index_map(const std::string& kind, std::vector<Shape> inputs, Shape output,
-                                      std::vector<IndexSource> source, float fill) {
-  return std::make_unique<IndexMap>(kind, std::move(inputs), std::move(output), std::move(source), fill);
+std::unique_ptr<Layer> make_index_map(const std::string& kind, std::vector<Shape> inputs,
+                                      Shape output, std::vector<IndexSource> source, float fill) {
+  return std::make_unique<IndexMap>(kind, std::move(inputs), std::move(output), std::move(source),
+                                    fill);
 }
 
-std::unique_ptr<Layer> make_reshape(const std::string& kind, const Shape& input, const Shape& output) {
+std::unique_ptr<Layer> make_reshape(const std::string& kind, const Shape& input,
+                                    const Shape& output) {
   return std::make_unique<Reshape>(kind, input, output);
 }
 

@@ -30,7 +30,7 @@ void conv1d_reference(const ConvParams& p, const float* in, float* out, int64_t 
 
 // ---- dense.cpp: y = W x + b over the last axis (Gemm, MatMul with constant weights) ----
 struct DenseParams {
-  Shape input;                ///< per-sample; the last axis has in_features elements
+  Shape input;  ///< per-sample; the last axis has in_features elements
   int64_t in_features = 0, out_features = 0;
   std::vector<float> weight;  ///< [out_features, in_features]
   std::vector<float> bias;    ///< [out_features] or empty

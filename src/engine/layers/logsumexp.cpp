@@ -12,7 +12,8 @@ namespace {
 
 class LogSumExp final : public Layer {
  public:
-  LogSumExp(const std::string& kind, const Shape& input, const std::vector<int64_t>& axes, bool keepdims)
+  LogSumExp(const std::string& kind, const Shape& input, const std::vector<int64_t>& axes,
+            bool keepdims)
       : Layer(kind, {input}), map_(make_reduce_map(input, axes, keepdims)) {
     output_shape_ = map_.output;
   }
@@ -31,8 +32,10 @@ class LogSumExp final : public Layer {
       const float* x = in[0] + b * n_in;
       group_max(x, mx);
       std::fill(sum.begin(), sum.end(), 0.0);
-      for (int64_t i = 0; i < n_in; ++i) sum[map_.out_index[i]] += std::exp(x[i] - mx[map_.out_index[i]]);
-      for (int64_t o = 0; o < n_out; ++o) out[b * n_out + o] = static_cast<float>(mx[o] + std::log(sum[o]));
+      for (int64_t i = 0; i < n_in; ++i)
+        sum[map_.out_index[i]] += std::exp(x[i] - mx[map_.out_index[i]]);
+      for (int64_t o = 0; o < n_out; ++o)
+        out[b * n_out + o] = static_cast<float>(mx[o] + std::log(sum[o]));
     }
   }
 
@@ -56,16 +59,18 @@ class LogSumExp final : public Layer {
       }
       for (int64_t o = 0; o < n_out; ++o) {
         const double d = sx[o] - sr[o];
-        mlog[o] = std::fabs(d) < 1e-12 * std::max(sx[o], sr[o]) ? 2.0 / (sx[o] + sr[o])
-                                                              : (std::log(sx[o]) - std::log(sr[o])) / d;
+        mlog[o] = std::fabs(d) < 1e-12 * std::max(sx[o], sr[o])
+                      ? 2.0 / (sx[o] + sr[o])
+                      : (std::log(sx[o]) - std::log(sr[o])) / d;
       }
       const float* m = ctx.out_mult + s * n_out;
       float* mi = in_mult[0] + s * n_in;
       for (int64_t i = 0; i < n_in; ++i) {
         const int32_t o = map_.out_index[i];
         const double d = double(x[i]) - r[i];
-        const double mexp = std::fabs(d) < 1e-6 ? std::exp(0.5 * (double(x[i]) + r[i]) - mx[o])
-                                                : (std::exp(x[i] - mx[o]) - std::exp(r[i] - mx[o])) / d;
+        const double mexp = std::fabs(d) < 1e-6
+                                ? std::exp(0.5 * (double(x[i]) + r[i]) - mx[o])
+                                : (std::exp(x[i] - mx[o]) - std::exp(r[i] - mx[o])) / d;
         mi[i] += static_cast<float>(m[o] * mlog[o] * mexp);
       }
       group_max(x, mx);  // restore x's max for the next stream
@@ -84,8 +89,8 @@ class LogSumExp final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_logsumexp(const std::string& kind, const Shape& input, std::vector<int64_t> axes,
-                                      bool keepdims) {
+std::unique_ptr<Layer> make_logsumexp(const std::string& kind, const Shape& input,
+                                      std::vector<int64_t> axes, bool keepdims) {
   return std::make_unique<LogSumExp>(kind, input, axes, keepdims);
 }
 

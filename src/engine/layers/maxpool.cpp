@@ -13,7 +13,8 @@ namespace {
 
 class MaxPool final : public Layer {
  public:
-  MaxPool(const std::string& kind, const PoolParams& p) : Layer(kind, {{p.channels, p.length_in}}), p_(p) {
+  MaxPool(const std::string& kind, const PoolParams& p)
+      : Layer(kind, {{p.channels, p.length_in}}), p_(p) {
     if (p.length_out() <= 0) throw ModelError(kind + ": input shorter than the pooling window");
     output_shape_ = {p.channels, p.length_out()};
     check_tensor_size(output_shape_, kind_);

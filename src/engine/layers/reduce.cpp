@@ -23,8 +23,10 @@ ReduceMap make_reduce_map(const Shape& input, const std::vector<int64_t>& axes_i
   for (std::size_t a = 0; a < input.size(); ++a) {
     kept.push_back(reduced[a] ? 1 : input[a]);
     if (reduced[a]) map.group_size *= input[a];
-    if (!reduced[a]) map.output.push_back(input[a]);
-    else if (keepdims) map.output.push_back(1);
+    if (!reduced[a])
+      map.output.push_back(input[a]);
+    else if (keepdims)
+      map.output.push_back(1);
   }
   const int64_t n = numel(input);
   map.out_index.resize(n);
@@ -45,12 +47,14 @@ namespace {
 
 class Reduce final : public Layer {
  public:
-  Reduce(const std::string& kind, const Shape& input, const std::vector<int64_t>& axes, bool keepdims, bool mean)
+  Reduce(const std::string& kind, const Shape& input, const std::vector<int64_t>& axes,
+         bool keepdims, bool mean)
       : Layer(kind, {input}), map_(make_reduce_map(input, axes, keepdims)) {
     output_shape_ = map_.output;
     scale_ = mean ? 1.0f / static_cast<float>(map_.group_size) : 1.0f;
     // Reducing the length axis of a [C, L] value makes the result depend on every position.
-    global_ = input.size() >= 2 && std::find(axes.begin(), axes.end(), int64_t(input.size()) - 1) != axes.end();
+    global_ = input.size() >= 2 &&
+              std::find(axes.begin(), axes.end(), int64_t(input.size()) - 1) != axes.end();
     global_ = global_ || axes.empty();
     contiguous_ = true;  // each output sums one contiguous block (reduction over trailing axes)
     for (std::size_t i = 0; i < map_.out_index.size() && contiguous_; ++i)
@@ -101,8 +105,8 @@ class Reduce final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_reduce(const std::string& kind, const Shape& input, std::vector<int64_t> axes,
-                                   bool keepdims, bool mean) {
+std::unique_ptr<Layer> make_reduce(const std::string& kind, const Shape& input,
+                                   std::vector<int64_t> axes, bool keepdims, bool mean) {
   return std::make_unique<Reduce>(kind, input, axes, keepdims, mean);
 }
 

@@ -9,9 +9,9 @@
 namespace seqlift {
 
 struct ReduceMap {
-  Shape output;                   ///< with or without the reduced axes (keepdims)
-  std::vector<int32_t> out_index; ///< [numel(input)]
-  int64_t group_size = 1;         ///< inputs per output element
+  Shape output;                    ///< with or without the reduced axes (keepdims)
+  std::vector<int32_t> out_index;  ///< [numel(input)]
+  int64_t group_size = 1;          ///< inputs per output element
 };
 
 /// axes are per-sample axes (0-based, already normalised). Empty axes: reduce all.

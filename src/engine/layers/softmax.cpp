@@ -31,7 +31,8 @@ class Softmax final : public Layer {
           for (int64_t e = 0; e < extent_; ++e) sum += std::exp(in[0][base + e * inner_] - mx);
           for (int64_t e = 0; e < extent_; ++e) {
             const double z = in[0][base + e * inner_] - mx;
-            out[base + e * inner_] = static_cast<float>(log_ ? z - std::log(sum) : std::exp(z) / sum);
+            out[base + e * inner_] =
+                static_cast<float>(log_ ? z - std::log(sum) : std::exp(z) / sum);
           }
         }
   }
@@ -45,7 +46,8 @@ class Softmax final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_softmax(const std::string& kind, const Shape& shape, int64_t axis, bool log) {
+std::unique_ptr<Layer> make_softmax(const std::string& kind, const Shape& shape, int64_t axis,
+                                    bool log) {
   return std::make_unique<Softmax>(kind, shape, axis, log);
 }
 

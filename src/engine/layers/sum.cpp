@@ -8,7 +8,8 @@ namespace {
 class Sum final : public Layer {
  public:
   Sum(const std::string& kind, const Shape& shape, std::vector<float> coefficients)
-      : Layer(kind, std::vector<Shape>(coefficients.size(), shape)), coef_(std::move(coefficients)) {
+      : Layer(kind, std::vector<Shape>(coefficients.size(), shape)),
+        coef_(std::move(coefficients)) {
     output_shape_ = shape;
   }
   void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
@@ -34,7 +35,8 @@ class Sum final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_sum(const std::string& kind, const Shape& shape, std::vector<float> coefficients) {
+std::unique_ptr<Layer> make_sum(const std::string& kind, const Shape& shape,
+                                std::vector<float> coefficients) {
   return std::make_unique<Sum>(kind, shape, std::move(coefficients));
 }
 
