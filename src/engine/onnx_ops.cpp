@@ -18,26 +18,9 @@ void emit_activation(Imp& imp, const NodeP& n, const std::string& kind, float al
   imp.emit(make_activation(kind, imp.shape_of(0), alpha), {v}, n.output(0), op);
 }
 
-void op_relu(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "Relu", 0);
-}
-void op_sigmoid(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "Sigmoid", 0);
-}
-void op_tanh(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "Tanh", 0);
-}
-void op_softplus(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "Softplus", 0);
-}
-void op_exp(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "Exp", 0);
-}
-void op_log(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "Log", 0);
-}
-void op_silu(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "Silu", 0);
+// Relu, Sigmoid, Tanh, Softplus, Exp, Log and the fused Silu: the op name is the kind.
+void op_activation(Imp& i, const NodeP& n) {
+  emit_activation(i, n, n.op_type(), 0);
 }
 void op_leaky(Imp& i, const NodeP& n) {
   emit_activation(i, n, "LeakyRelu", attr_float(n, "alpha", 0.01f));
@@ -506,7 +489,7 @@ constexpr OpHandler kHandlers[] = {
     {"Dropout", op_identity},
     {"Elu", op_elu},
     {"Erf", op_erf},
-    {"Exp", op_exp},
+    {"Exp", op_activation},
     {"Flatten", op_flatten},
     {"Gather", op_gather},
     {"Gelu", op_gelu},
@@ -515,7 +498,7 @@ constexpr OpHandler kHandlers[] = {
     {"GlobalMaxPool", op_globalmax},
     {"Identity", op_identity},
     {"LeakyRelu", op_leaky},
-    {"Log", op_log},
+    {"Log", op_activation},
     {"LogSoftmax", op_softmax},
     {"MatMul", op_matmul},
     {"MaxPool", op_maxpool},
@@ -524,16 +507,16 @@ constexpr OpHandler kHandlers[] = {
     {"ReduceLogSumExp", op_reduce},
     {"ReduceMean", op_reduce},
     {"ReduceSum", op_reduce},
-    {"Relu", op_relu},
+    {"Relu", op_activation},
     {"Reshape", op_reshape},
-    {"Sigmoid", op_sigmoid},
-    {"Silu", op_silu},
+    {"Sigmoid", op_activation},
+    {"Silu", op_activation},
     {"Slice", op_slice},
     {"Softmax", op_softmax},
-    {"Softplus", op_softplus},
+    {"Softplus", op_activation},
     {"Squeeze", op_squeeze_unsqueeze},
     {"Sub", op_binary},
-    {"Tanh", op_tanh},
+    {"Tanh", op_activation},
     {"Transpose", op_transpose},
     {"Unsqueeze", op_squeeze_unsqueeze},
 };
