@@ -9,9 +9,10 @@ Subcommand inspect_command() {
   return {"inspect", "List the model's nodes with shapes, parameters, FLOPs and DeepLIFT rules",
           [](CLI::App& cmd) -> std::function<void()> {
             auto model_path = std::make_shared<std::string>();
-            cmd.add_option("-m,--model", *model_path, "Model file (ONNX)")->required();
-            return [model_path] {
-              auto model = load_model(*model_path);
+            auto weights = std::make_shared<std::string>();
+            add_model_options(cmd, *model_path, *weights);
+            return [model_path, weights] {
+              auto model = load_model(*model_path, 0, *weights);
               const ModelSummary s = summarize(*model);
               OutputFile out("-");
               std::FILE* f = out.get();

@@ -11,12 +11,15 @@ Subcommand predict_command() {
   return {"predict", "Run the model on every sequence and write its outputs as TSV",
           [](CLI::App& cmd) -> std::function<void()> {
             struct Options {
-              std::string model, edge = "pad", output = "-";
+              std::string model, weights, edge = "pad", output = "-";
               SequenceSourceOptions input;
               int threads = 0;
+              bool logits = false;
             };
             auto opt = std::make_shared<Options>();
-            cmd.add_option("-m,--model", opt->model, "Model file (ONNX)")->required();
+            add_model_options(cmd, opt->model, opt->weights);
+            cmd.add_flag("--logits", opt->logits,
+                         "Report outputs before a final Sigmoid/Softmax (what score explains)");
             add_sequence_options(cmd, opt->input, opt->edge);
             cmd.add_option("-o,--output", opt->output, "Output TSV ('-' = stdout)")
                 ->capture_default_str();
@@ -24,7 +27,8 @@ Subcommand predict_command() {
             return [opt] {
               finish_sequence_options(opt->input, opt->edge);
               const int threads = resolve_threads(opt->threads);
-              auto model = load_model(opt->model);
+              auto model = load_model(opt->model, 0, opt->weights);
+              if (opt->logits) model->use_pre_activation_outputs();
               for (int v : model->outputs())
                 if (model->values()[v].shape.size() != 1)
                   throw ModelError(opt->model + ": output '" + model->values()[v].name +

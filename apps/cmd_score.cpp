@@ -16,7 +16,7 @@ Subcommand score_command() {
         auto opt = std::make_shared<Options>();
         auto& s = opt->score;
         s.threads = 0;
-        cmd.add_option("-m,--model", s.model, "Model file (ONNX)")->required();
+        add_model_options(cmd, s.model, s.weights);
         add_sequence_options(cmd, s.input, opt->edge);
         cmd.add_option("--references", s.references.kind,
                        "dinuc | dinuc-uniform | gc | gc-genome | flat:A,C,G,T | FASTA with K "

@@ -30,6 +30,14 @@ void finish_sequence_options(SequenceSourceOptions& opt, const std::string& edge
     throw UsageError("no input: give --fasta, or --genome with --regions");
 }
 
+void add_model_options(CLI::App& cmd, std::string& model, std::string& weights) {
+  cmd.add_option("-m,--model", model,
+                 "Model: ONNX, Keras HDF5 (model.save) or Keras architecture JSON")
+      ->required();
+  cmd.add_option("--weights", weights,
+                 "Keras save_weights HDF5 for a JSON architecture (default: found beside it)");
+}
+
 void add_threads_option(CLI::App& cmd, int& threads) {
   cmd.add_option("-t,--threads", threads, "Worker threads (0 = all cores)")
       ->capture_default_str()

@@ -13,6 +13,8 @@ namespace seqlift::app {
 void add_sequence_options(CLI::App& cmd, SequenceSourceOptions& opt, std::string& edge);
 /// Applies the --edge string; throws UsageError.
 void finish_sequence_options(SequenceSourceOptions& opt, const std::string& edge);
+/// -m/--model PATH (required) and --weights W.h5 (Keras architecture JSON)
+void add_model_options(CLI::App& cmd, std::string& model, std::string& weights);
 /// --threads N (default: all cores)
 void add_threads_option(CLI::App& cmd, int& threads);
 int resolve_threads(int threads);

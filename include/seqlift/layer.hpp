@@ -58,6 +58,11 @@ inline ReceptiveField windowed_field(ReceptiveField rf, int64_t kernel, int64_t 
   return rf;
 }
 
+class Layer;
+/// A Sigmoid/Softmax/LogSoftmax: stripped from an explained output by default, since
+/// DeepLIFT explains the logits (Shrikumar et al. 2017, 3.6).
+bool is_final_activation(const Layer& layer);
+
 class Layer {
  public:
   virtual ~Layer() = default;

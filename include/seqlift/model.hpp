@@ -57,6 +57,9 @@ class Model {
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
   void set_source(std::string s) { source_ = std::move(s); }
   ValueInfo& values_mutable(int v) { return values_.at(v); }
+  /// Replaces each output produced by a final Sigmoid/Softmax with that layer's input
+  /// (the logits), then prunes. Returns how many outputs changed.
+  int use_pre_activation_outputs();
   /// Removes nodes whose outputs feed no model output.
   void prune_unused();
 
@@ -69,9 +72,18 @@ class Model {
   std::string source_;
 };
 
-/// Loads a model file (ONNX). Throws ModelError naming the file and node on anything
-/// unsupported or malformed. `input_length` fixes a symbolic length axis (0: the
-/// model must declare a fixed length).
-std::unique_ptr<Model> load_model(const std::string& path, int input_length = 0);
+enum class ModelFormat { kOnnx, kKerasHdf5, kKerasJson };
+/// The format a model path names, by extension (.onnx/other -> ONNX; .h5/.hdf5 -> Keras
+/// HDF5; .json -> Keras architecture + separate weights).
+ModelFormat model_format(const std::string& path);
+
+/// Loads a model file: ONNX; a Keras `model.save()` HDF5 file; or a Keras architecture
+/// JSON (`model.to_json()`) with `weights`, a `save_weights()` HDF5 file (found beside
+/// the JSON when empty: X.h5 or ..._modelWeights.h5 for ..._modelJson.json). Throws
+/// ModelError naming the file and node/layer on anything unsupported or malformed.
+/// `input_length` fixes a symbolic length axis (0: the model must declare a length).
+/// Not thread-safe (the HDF5 library is serial); load before starting threads.
+std::unique_ptr<Model> load_model(const std::string& path, int input_length = 0,
+                                  const std::string& weights = "");
 
 }  // namespace seqlift

@@ -13,6 +13,7 @@ namespace seqlift {
 
 struct ScoreOptions {
   std::string model;
+  std::string weights;  ///< Keras weights for a JSON architecture (optional)
   SequenceSourceOptions input;
   ReferenceOptions references;
   std::string targets = "0";  ///< "0", "0,2", "all" or "profile:OUTPUT"

@@ -38,10 +38,6 @@ bool delta_within_tolerance(double error, double delta) {
 
 namespace {
 constexpr int kRevealCancel = -1;
-
-bool is_final_activation(const Layer& layer) {
-  return layer.kind() == "Sigmoid" || layer.kind() == "Softmax" || layer.kind() == "LogSoftmax";
-}
 }  // namespace
 
 Explainer::Explainer(const Model& model, ExplainOptions options)

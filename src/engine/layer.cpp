@@ -96,4 +96,8 @@ void WeightedLinearLayer::backward_split(const BackwardContext& ctx, const float
   }
 }
 
+bool is_final_activation(const Layer& layer) {
+  return layer.kind() == "Sigmoid" || layer.kind() == "Softmax" || layer.kind() == "LogSoftmax";
+}
+
 }  // namespace seqlift

@@ -95,4 +95,16 @@ void Model::prune_unused() {
     values_[nodes_[i].output].producer = static_cast<int>(i);
 }
 
+int Model::use_pre_activation_outputs() {
+  int changed = 0;
+  for (int& v : outputs_) {
+    const int producer = values_[v].producer;
+    if (producer < 0 || !is_final_activation(*nodes_[producer].layer)) continue;
+    v = nodes_[producer].inputs[0];
+    ++changed;
+  }
+  if (changed) prune_unused();
+  return changed;
+}
+
 }  // namespace seqlift

@@ -120,7 +120,7 @@ ScoreSummary run_score(const ScoreOptions& o) {
         "score needs at least one output: --npz, --bigwig, --bedgraph, --modisco or --regions-out");
   if ((!o.bigwig.empty() || !o.bedgraph.empty()) && o.input.genome.empty())
     throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
-  auto model = load_model(o.model);
+  auto model = load_model(o.model, 0, o.weights);
   ExplainOptions eo;
   eo.rule = o.rule;
   if (o.targets.rfind("profile:", 0) == 0) {

@@ -1,0 +1,467 @@
+// One handler per supported Keras layer class: how a call becomes engine nodes.
+// Engine values are channels-first ([C, L] for a Keras (L, C) tensor); see
+// keras_importer.hpp.
+#include <array>
+#include <cmath>
+
+#include "engine/index_maps.hpp"
+#include "engine/keras_importer.hpp"
+
+namespace seqlift {
+namespace {
+
+using Inputs = std::vector<int>;
+
+int one_input(KerasImporter& imp, const Inputs& in) {
+  if (in.size() != 1) imp.fail("expects one input, got " + std::to_string(in.size()));
+  return in[0];
+}
+
+// A (length, channels) input: the engine value [C, L].
+int sequence_input(KerasImporter& imp, const Inputs& in) {
+  const int v = one_input(imp, in);
+  if (imp.shape_of(v).size() != 2)
+    imp.fail("expects a (length, channels) input, got shape " + shape_string(imp.shape_of(v)));
+  return v;
+}
+
+void require_channels_last(KerasImporter& imp, const Json& cfg) {
+  const std::string f = imp.string_param(cfg, "data_format", "channels_last");
+  if (f != "channels_last") imp.fail("data_format '" + f + "' is not supported (channels_last)");
+}
+
+// TF's 'same' padding: output ceil(L / stride); the odd extra pad goes right.
+std::pair<int64_t, int64_t> same_padding(int64_t length, int64_t span, int64_t stride) {
+  const int64_t out = (length + stride - 1) / stride;
+  const int64_t total = std::max<int64_t>((out - 1) * stride + span - length, 0);
+  return {total / 2, total - total / 2};
+}
+
+// Keras axis of a (L, C) or (n) tensor -> engine axis of [C, L] or [n].
+int64_t engine_axis(KerasImporter& imp, int64_t axis, std::size_t rank) {
+  const int64_t r = static_cast<int64_t>(rank);
+  if (axis < 0) axis += r + 1;  // Keras counts the batch axis
+  if (axis < 1 || axis > r) imp.fail("axis " + std::to_string(axis) + " out of range");
+  if (rank == 1) return 0;
+  return axis == 2 ? 0 : 1;  // (L, C): axis 1 = length, axis 2 = channels
+}
+
+int import_conv1d(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  require_channels_last(imp, cfg);
+  const int x = sequence_input(imp, in);
+  const Shape& s = imp.shape_of(x);
+  ConvParams p;
+  p.in_channels = s[0];
+  p.length_in = s[1];
+  p.out_channels = imp.int_param(cfg, "filters", -1);
+  p.kernel = imp.int_param(cfg, "kernel_size", -1);
+  p.stride = imp.int_param(cfg, "strides", 1);
+  p.dilation = imp.int_param(cfg, "dilation_rate", 1);
+  p.groups = imp.int_param(cfg, "groups", 1);
+  if (p.out_channels <= 0 || p.kernel <= 0 || p.stride <= 0 || p.dilation <= 0 || p.groups <= 0 ||
+      p.in_channels % p.groups || p.out_channels % p.groups)
+    imp.fail("bad filters/kernel_size/strides/dilation_rate/groups");
+  if (p.stride > 1 && p.dilation > 1) imp.fail("strides > 1 with dilation_rate > 1");
+  const int64_t span = (p.kernel - 1) * p.dilation + 1;
+  const std::string padding = imp.string_param(cfg, "padding", "valid");
+  if (padding == "same") {
+    std::tie(p.pad_left, p.pad_right) = same_padding(p.length_in, span, p.stride);
+  } else if (padding == "causal") {
+    p.pad_left = span - 1;
+  } else if (padding != "valid") {
+    imp.fail("padding '" + padding + "' is not supported (valid, same, causal)");
+  }
+  if (p.length_out() <= 0)
+    imp.fail("input length " + std::to_string(p.length_in) + " is shorter than the kernel span " +
+             std::to_string(span));
+  const int64_t cin_g = p.in_channels / p.groups;
+  const Hdf5Array k = imp.weight("kernel", {p.kernel, cin_g, p.out_channels});
+  p.weight.resize(k.values.size());
+  for (int64_t t = 0; t < p.kernel; ++t)  // (k, in, out) -> [out, in, k]
+    for (int64_t i = 0; i < cin_g; ++i)
+      for (int64_t o = 0; o < p.out_channels; ++o)
+        p.weight[(o * cin_g + i) * p.kernel + t] = k.values[(t * cin_g + i) * p.out_channels + o];
+  if (imp.bool_param(cfg, "use_bias", true)) p.bias = imp.weight("bias", {p.out_channels}).values;
+  const int y = imp.emit(make_conv(p), {x});
+  return imp.activation(imp.string_param(cfg, "activation", "linear"), y, "/activation");
+}
+
+// Dense over the last Keras axis: on (n) directly, on (L, C) per position.
+int import_dense(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  int x = one_input(imp, in);
+  const Shape s = imp.shape_of(x);
+  DenseParams p;
+  p.out_features = imp.int_param(cfg, "units", -1);
+  if (p.out_features <= 0) imp.fail("bad 'units'");
+  if (s.size() == 2) {  // [C, L] -> [L, C] so the features are the last axis
+    Shape t;
+    auto map = transpose_map(s, {1, 0}, t);
+    x = imp.emit(make_index_map("Transpose", {s}, t, std::move(map)), {x}, "/to_channels_last");
+  } else if (s.size() != 1) {
+    imp.fail("expects a rank-1 or (length, channels) input");
+  }
+  p.input = imp.shape_of(x);
+  p.in_features = p.input.back();
+  const Hdf5Array k = imp.weight("kernel", {p.in_features, p.out_features});
+  p.weight.resize(k.values.size());
+  for (int64_t i = 0; i < p.in_features; ++i)  // (in, out) -> [out, in]
+    for (int64_t o = 0; o < p.out_features; ++o)
+      p.weight[o * p.in_features + i] = k.values[i * p.out_features + o];
+  if (imp.bool_param(cfg, "use_bias", true)) p.bias = imp.weight("bias", {p.out_features}).values;
+  int y = imp.emit(make_dense(p), {x});
+  if (s.size() == 2) {  // back to channels-first
+    const Shape ys = imp.shape_of(y);
+    Shape t;
+    auto map = transpose_map(ys, {1, 0}, t);
+    y = imp.emit(make_index_map("Transpose", {ys}, t, std::move(map)), {y}, "/to_channels_first");
+  }
+  return imp.activation(imp.string_param(cfg, "activation", "linear"), y, "/activation");
+}
+
+int import_activation(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  const Json& a = imp.key(cfg, "activation");
+  if (!a.is_string()) imp.fail("only named activations are supported, got " + a.dump());
+  return imp.activation(a.get<std::string>(), one_input(imp, in), "");
+}
+
+int import_relu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  if (!cfg.value("max_value", Json()).is_null() || imp.float_param(cfg, "threshold", 0.0) != 0.0)
+    imp.fail("ReLU with max_value or threshold is not supported");
+  const double slope = imp.float_param(cfg, "negative_slope", 0.0);
+  const int x = one_input(imp, in);
+  if (slope == 0.0) return imp.emit(make_activation("Relu", imp.shape_of(x)), {x});
+  return imp.emit(make_activation("LeakyRelu", imp.shape_of(x), static_cast<float>(slope)), {x});
+}
+
+int import_leaky_relu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  const double alpha = imp.float_param(cfg, "alpha", imp.float_param(cfg, "negative_slope", 0.3));
+  const int x = one_input(imp, in);
+  return imp.emit(make_activation("LeakyRelu", imp.shape_of(x), static_cast<float>(alpha)), {x});
+}
+
+int import_elu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  const int x = one_input(imp, in);
+  return imp.emit(
+      make_activation("Elu", imp.shape_of(x), static_cast<float>(imp.float_param(cfg, "alpha", 1))),
+      {x});
+}
+
+int import_softmax(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  const int x = one_input(imp, in);
+  const int64_t axis = engine_axis(imp, imp.int_param(cfg, "axis", -1), imp.shape_of(x).size());
+  return imp.emit(make_softmax("Softmax", imp.shape_of(x), axis, false), {x});
+}
+
+int import_identity(KerasImporter& imp, const Json&, const Inputs& in) {
+  return one_input(imp, in);  // Dropout and friends do nothing at inference
+}
+
+int import_cropping1d(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  const int x = sequence_input(imp, in);
+  const Shape s = imp.shape_of(x);
+  const Json& c = imp.key(cfg, "cropping");
+  int64_t left = 0, right = 0;
+  if (c.is_number_integer()) {
+    left = right = c.get<int64_t>();
+  } else if (c.is_array() && c.size() == 2 && c[0].is_number_integer() &&
+             c[1].is_number_integer()) {
+    left = c[0].get<int64_t>();
+    right = c[1].get<int64_t>();
+  } else {
+    imp.fail("bad cropping " + c.dump());
+  }
+  if (left < 0 || right < 0 || left + right >= s[1])
+    imp.fail("cropping (" + std::to_string(left) + ", " + std::to_string(right) +
+             ") leaves nothing of length " + std::to_string(s[1]));
+  Shape out;
+  auto map = slice_map(s, {1}, {left}, {s[1] - right}, {1}, out);
+  return imp.emit(make_index_map("Slice", {s}, out, std::move(map)), {x});
+}
+
+int merge_sum(KerasImporter& imp, const Inputs& in, std::vector<float> coefficients) {
+  if (in.size() < 2) imp.fail("needs at least two inputs");
+  const Shape& s = imp.shape_of(in[0]);
+  for (int v : in)
+    if (imp.shape_of(v) != s)
+      imp.fail("input shapes differ: " + shape_string(s) + " vs " + shape_string(imp.shape_of(v)));
+  return imp.emit(make_sum("Add", s, std::move(coefficients)), in);
+}
+
+int import_add(KerasImporter& imp, const Json&, const Inputs& in) {
+  return merge_sum(imp, in, std::vector<float>(in.size(), 1.0f));
+}
+int import_subtract(KerasImporter& imp, const Json&, const Inputs& in) {
+  if (in.size() != 2) imp.fail("needs exactly two inputs");
+  return merge_sum(imp, in, {1.0f, -1.0f});
+}
+int import_average(KerasImporter& imp, const Json&, const Inputs& in) {
+  return merge_sum(imp, in, std::vector<float>(in.size(), 1.0f / static_cast<float>(in.size())));
+}
+
+int import_concatenate(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  if (in.empty()) imp.fail("needs inputs");
+  std::vector<Shape> shapes;
+  for (int v : in) shapes.push_back(imp.shape_of(v));
+  const int64_t axis = engine_axis(imp, imp.int_param(cfg, "axis", -1), shapes[0].size());
+  for (const auto& s : shapes)
+    if (s.size() != shapes[0].size()) imp.fail("inputs of different ranks");
+  Shape out;
+  auto map = concat_map(shapes, axis, out);
+  return imp.emit(make_index_map("Concat", shapes, out, std::move(map)), in);
+}
+
+int import_flatten(KerasImporter& imp, const Json&, const Inputs& in) {
+  const int x = one_input(imp, in);
+  const Shape s = imp.shape_of(x);
+  if (s.size() == 1) return x;
+  return imp.emit(make_index_map("Flatten", {s}, {numel(s)}, imp.keras_order(s)), {x});
+}
+
+int import_reshape(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  const int x = one_input(imp, in);
+  const Shape s = imp.shape_of(x);
+  const Json& t = imp.key(cfg, "target_shape");
+  if (!t.is_array() || t.empty() || t.size() > 2)
+    imp.fail("target_shape " + t.dump() + " is not (n,) or (length, channels)");
+  Shape keras;
+  int64_t known = 1, unknown = -1;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (!t[i].is_number_integer()) imp.fail("bad target_shape " + t.dump());
+    const int64_t d = t[i].get<int64_t>();
+    if (d == -1 && unknown < 0) {
+      unknown = static_cast<int64_t>(i);
+    } else if (d <= 0) {
+      imp.fail("bad target_shape " + t.dump());
+    } else {
+      known *= d;
+    }
+    keras.push_back(d);
+  }
+  if (unknown >= 0) keras[unknown] = numel(s) / known;
+  if (numel(keras) != numel(s))
+    imp.fail("cannot reshape " + std::to_string(numel(s)) + " values to " + t.dump());
+  const auto flat = imp.keras_order(s);  // Keras flat index -> engine input index
+  std::vector<IndexSource> map(flat.size());
+  Shape out;
+  if (keras.size() == 1) {
+    map = flat;
+    out = keras;
+  } else {  // engine [C', L'] element (c, l) is Keras flat l * C' + c
+    const int64_t L = keras[0], C = keras[1];
+    out = {C, L};
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t l = 0; l < L; ++l) map[c * L + l] = flat[l * C + c];
+  }
+  return imp.emit(make_index_map("Reshape", {s}, out, std::move(map)), {x});
+}
+
+int import_global_average(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  require_channels_last(imp, cfg);
+  const int x = sequence_input(imp, in);
+  return imp.emit(
+      make_reduce("ReduceMean", imp.shape_of(x), {1}, imp.bool_param(cfg, "keepdims", false), true),
+      {x});
+}
+
+int import_global_max(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  require_channels_last(imp, cfg);
+  const int x = sequence_input(imp, in);
+  const Shape s = imp.shape_of(x);
+  PoolParams p;
+  p.channels = s[0];
+  p.length_in = s[1];
+  p.kernel = p.stride = s[1];
+  const int y = imp.emit(make_maxpool("MaxPool", p), {x});
+  if (imp.bool_param(cfg, "keepdims", false)) return y;
+  return imp.emit(make_reshape("Reshape", imp.shape_of(y), {s[0]}), {y}, "/squeeze");
+}
+
+int import_pool(KerasImporter& imp, const Json& cfg, const Inputs& in, bool max) {
+  require_channels_last(imp, cfg);
+  const int x = sequence_input(imp, in);
+  const Shape s = imp.shape_of(x);
+  PoolParams p;
+  p.channels = s[0];
+  p.length_in = s[1];
+  p.kernel = imp.int_param(cfg, "pool_size", 2);
+  p.stride = imp.int_param(cfg, "strides", p.kernel);
+  if (p.kernel <= 0 || p.stride <= 0) imp.fail("bad pool_size/strides");
+  const std::string padding = imp.string_param(cfg, "padding", "valid");
+  if (padding == "same")
+    std::tie(p.pad_left, p.pad_right) = same_padding(p.length_in, p.kernel, p.stride);
+  else if (padding != "valid")
+    imp.fail("padding '" + padding + "' is not supported (valid, same)");
+  if (p.length_out() <= 0) imp.fail("input length " + std::to_string(s[1]) + " < pool size");
+  return imp.emit(max ? make_maxpool("MaxPool", p) : make_avgpool("AveragePool", p), {x});
+}
+int import_maxpool(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  return import_pool(imp, cfg, in, true);
+}
+int import_avgpool(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  return import_pool(imp, cfg, in, false);
+}
+
+int import_batchnorm(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  const int x = one_input(imp, in);
+  const Shape s = imp.shape_of(x);
+  const Json& axis_json = cfg.value("axis", Json(-1));
+  const int64_t axis = axis_json.is_array() && axis_json.size() == 1 ? axis_json[0].get<int64_t>()
+                       : axis_json.is_number_integer()               ? axis_json.get<int64_t>()
+                                                                     : 99;
+  if (engine_axis(imp, axis, s.size()) != 0) imp.fail("only normalisation over channels");
+  const int64_t c = s[0];
+  const double eps = imp.float_param(cfg, "epsilon", 1e-3);
+  const auto mean = imp.weight("moving_mean", {c}).values;
+  const auto var = imp.weight("moving_variance", {c}).values;
+  std::vector<float> gamma(c, 1.0f), beta(c, 0.0f);
+  if (imp.bool_param(cfg, "scale", true)) gamma = imp.weight("gamma", {c}).values;
+  if (imp.bool_param(cfg, "center", true)) beta = imp.weight("beta", {c}).values;
+  const int64_t per = numel(s) / c;  // [C] or [C, L]: channel-major either way
+  std::vector<float> scale(numel(s)), shift(numel(s));
+  for (int64_t ch = 0; ch < c; ++ch) {
+    if (var[ch] < 0) imp.fail("negative moving_variance");
+    const double g = gamma[ch] / std::sqrt(static_cast<double>(var[ch]) + eps);
+    for (int64_t j = 0; j < per; ++j) {
+      scale[ch * per + j] = static_cast<float>(g);
+      shift[ch * per + j] = static_cast<float>(beta[ch] - mean[ch] * g);
+    }
+  }
+  return imp.emit(make_affine("BatchNormalization", s, std::move(scale), std::move(shift)), {x});
+}
+
+std::string base64_decode(const std::string& in) {
+  std::string out;
+  int bits = 0;
+  uint32_t acc = 0;
+  for (char ch : in) {
+    int v;
+    if (ch >= 'A' && ch <= 'Z')
+      v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+      v = ch - '0' + 52;
+    else if (ch == '+' || ch == '-')
+      v = 62;
+    else if (ch == '/' || ch == '_')
+      v = 63;
+    else
+      continue;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+// Lambda layers hold Python bytecode, which cannot be run here. The one accepted is
+// chrombpnet's counts head: logsumexp over the last axis, keepdims=True.
+int import_lambda(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  std::string code;
+  if (cfg.contains("function")) {
+    const Json& f = cfg["function"];
+    if (f.is_array() && !f.empty() && f[0].is_string())
+      code = base64_decode(f[0].get<std::string>());
+    else if (f.is_string())
+      code = f.get<std::string>();
+    else if (f.is_object())
+      code = f.dump();
+  }
+  const bool logsumexp = code.find("reduce_logsumexp") != std::string::npos ||
+                         code.find("logsumexp") != std::string::npos ||
+                         imp.cur_name == "logcount_predictions";
+  if (!logsumexp)
+    imp.fail(
+        "Lambda layers hold Python code seqlift cannot run; only chrombpnet's logsumexp "
+        "counts layer ('logcount_predictions') is accepted. Replace the Lambda with "
+        "built-in layers or export the model to ONNX");
+  const int x = one_input(imp, in);
+  const Shape s = imp.shape_of(x);
+  // Keras' last axis is engine axis 0 for (n) and for (L, C) (channels) alike.
+  return imp.emit(make_logsumexp("ReduceLogSumExp", s, {0}, true), {x});
+}
+
+const std::array<KerasLayerHandler, 27> kHandlers = {{
+    {"Activation", import_activation},
+    {"Add", import_add},
+    {"AlphaDropout", import_identity},
+    {"Average", import_average},
+    {"AveragePooling1D", import_avgpool},
+    {"BatchNormalization", import_batchnorm},
+    {"Concatenate", import_concatenate},
+    {"Conv1D", import_conv1d},
+    {"Convolution1D", import_conv1d},
+    {"Cropping1D", import_cropping1d},
+    {"Dense", import_dense},
+    {"Dropout", import_identity},
+    {"ELU", import_elu},
+    {"Flatten", import_flatten},
+    {"GaussianDropout", import_identity},
+    {"GaussianNoise", import_identity},
+    {"GlobalAveragePooling1D", import_global_average},
+    {"GlobalMaxPooling1D", import_global_max},
+    {"Lambda", import_lambda},
+    {"LeakyReLU", import_leaky_relu},
+    {"MaxPooling1D", import_maxpool},
+    {"ReLU", import_relu},
+    {"Reshape", import_reshape},
+    {"Softmax", import_softmax},
+    {"SpatialDropout1D", import_identity},
+    {"Subtract", import_subtract},
+    {"AvgPool1D", import_avgpool},
+}};
+
+}  // namespace
+
+int KerasImporter::activation(const std::string& name, int value, const std::string& suffix) {
+  static const std::array<std::pair<const char*, const char*>, 9> kinds = {{
+      {"relu", "Relu"},
+      {"sigmoid", "Sigmoid"},
+      {"tanh", "Tanh"},
+      {"softplus", "Softplus"},
+      {"elu", "Elu"},
+      {"exponential", "Exp"},
+      {"gelu", "Gelu"},
+      {"swish", "Silu"},
+      {"silu", "Silu"},
+  }};
+  if (name == "linear") return value;
+  if (name == "softmax")
+    return emit(make_softmax("Softmax", shape_of(value), 0, false), {value}, suffix);
+  for (const auto& [keras, kind] : kinds)
+    if (name == keras)
+      return emit(make_activation(kind, shape_of(value), name == "elu" ? 1.0f : 0.0f), {value},
+                  suffix);
+  fail("activation '" + name +
+       "' is not supported (linear, relu, sigmoid, tanh, softplus, elu, exponential, gelu, "
+       "swish, softmax)");
+}
+
+std::vector<IndexSource> KerasImporter::keras_order(const Shape& s) const {
+  std::vector<IndexSource> map(static_cast<std::size_t>(numel(s)));
+  if (s.size() == 1) {
+    for (int64_t i = 0; i < s[0]; ++i) map[i] = {0, i};
+    return map;
+  }
+  const int64_t C = s[0], L = s[1];
+  for (int64_t l = 0; l < L; ++l)
+    for (int64_t c = 0; c < C; ++c) map[l * C + c] = {0, c * L + l};
+  return map;
+}
+
+const KerasLayerHandler* find_keras_handler(const std::string& class_name) {
+  for (const auto& h : kHandlers)
+    if (class_name == h.class_name) return &h;
+  return nullptr;
+}
+
+std::string supported_keras_layers() {
+  std::string s = "InputLayer, Functional/Model/Sequential (nested)";
+  for (const auto& h : kHandlers) s += std::string(", ") + h.class_name;
+  return s;
+}
+
+}  // namespace seqlift
