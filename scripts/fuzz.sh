@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 CXX=clang++ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEQLIFT_FUZZ=ON \
   -DSEQLIFT_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz >/dev/null
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz fuzz_keras >/dev/null
 C=build-fuzz/corpus
-mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz build-fuzz/findings
+mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz $C/keras build-fuzz/findings
 cp tests/data/peer/zoo/x.fa $C/fasta/zoo_x.fa
 cp tests/data/deeplift_paper/x.fa $C/fasta/paper_x.fa
 head -c 4000 data/example_genome.fa > $C/fasta/genome_head.fa
@@ -22,11 +22,13 @@ printf 'chr1\t0\t10\tp\t0\t-\t1\t1\t1\t5\n' > $C/bed/narrowpeak.bed
 head -c 3000 data/JASPAR2024_CORE_vertebrates_non-redundant.meme > $C/meme/jaspar_head.meme
 cp tests/data/peer/zoo/model.onnx $C/onnx/zoo.onnx
 cp tests/data/deeplift_paper/paper_logits.onnx $C/onnx/paper.onnx
+cp tests/data/deeplift_paper/*_modelJson.json $C/keras/paper.json
+cp fuzz/seeds/keras/*.json $C/keras/  # the architectures of tests/data/keras/*.h5
 build/seqlift -q score -m tests/data/peer/zoo/model.onnx --fasta tests/data/peer/zoo/x.fa --n-refs 1 \
   --npz $C/npz/zoo.npz 2>/dev/null || true
 status=0
 # Past findings first: each must now run clean.
-for t in onnx npz; do
+for t in onnx npz keras; do
   for f in fuzz/regressions/$t/*; do
     [ -f "$f" ] || continue
     if ! build-fuzz/fuzz/fuzz_$t -rss_limit_mb=2048 "$f" > build-fuzz/regression.log 2>&1; then
@@ -48,7 +50,7 @@ run_target() {  # one target; its log and verdict under build-fuzz/
 # One target per core at a time.
 jobs=$(nproc)
 pids=()
-for t in fasta bed meme onnx npz; do
+for t in fasta bed meme onnx npz keras; do
   run_target "$t" & pids+=($!)
   if [ ${#pids[@]} -ge "$jobs" ]; then
     wait "${pids[0]}" || status=1

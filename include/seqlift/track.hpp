@@ -38,11 +38,19 @@ class TrackAssembler {
     int64_t start, end;
     uint64_t offset;  ///< in the spool file, floats
   };
+  class MergedEntries;
+  void spill_run();
+
   std::vector<std::pair<std::string, int64_t>> chroms_;
   std::map<std::string, int32_t> chrom_index_;
-  std::vector<Entry> entries_;
+  // Window index, kept memory-flat: at most kRunEntries in memory; full buffers are
+  // sorted and spilled as runs to index_spool_, merged when assembling.
+  static constexpr std::size_t kRunEntries = 16384;
+  std::vector<Entry> buffer_;
+  std::vector<std::pair<uint64_t, uint64_t>> runs_;  ///< (first entry, count) in index_spool_
   std::FILE* spool_ = nullptr;
-  uint64_t spooled_ = 0;
+  std::FILE* index_spool_ = nullptr;
+  uint64_t spooled_ = 0, indexed_ = 0;
 };
 
 /// Writes a bigWig (libBigWig, zoom levels) of the assembled track; atomic rename.
