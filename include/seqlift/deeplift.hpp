@@ -79,6 +79,7 @@ class Explainer {
   int profile_value_ = -1;           ///< explained value of a profile target
   std::vector<int> nonlinear_rule_;  ///< per node: NonlinearRule to apply (-1 = RevealCancel)
   std::vector<char> keep_;           ///< per value: activations a backward rule reads
+  std::vector<char> run_node_;       ///< per node: computed (an ancestor of a target)
   bool stripped_ = false;
   int64_t act_floats_per_row_ = 0;
 };

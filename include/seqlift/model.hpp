@@ -44,8 +44,11 @@ class Model {
   void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts) const;
   /// The same, but a value with keep[v] == 0 is handed back to `pool` after its last
   /// consumer has run (acts[v] is then empty). Reuses the buffers already in `acts`.
+  /// With `run_node`, only nodes i with (*run_node)[i] != 0 run (it must be closed
+  /// under inputs); the outputs of the others stay empty.
   void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
-                   const std::vector<char>& keep, BufferPool& pool) const;
+                   const std::vector<char>& keep, BufferPool& pool,
+                   const std::vector<char>* run_node = nullptr) const;
 
   // Building (used by importers).
   int add_value(const std::string& name, Shape shape, int producer);

@@ -115,6 +115,19 @@ Explainer::Explainer(const Model& model, ExplainOptions options)
   }
   for (const auto& t : target_at_) keep_[t.first] = 1;
   for (const auto& t : output_at_) keep_[t.first] = 1;
+  // Only the ancestors of the targets (and of the reported outputs) are computed: a
+  // counts target skips a BPNet's profile head, for example.
+  std::vector<char> needed(model.values().size(), 0);
+  for (const auto& t : target_at_) needed[t.first] = 1;
+  for (const auto& t : output_at_) needed[t.first] = 1;
+  run_node_.assign(model.nodes().size(), 0);
+  for (int i = static_cast<int>(model.nodes().size()) - 1; i >= 0; --i) {
+    const Node& node = model.nodes()[i];
+    if (!needed[node.output]) continue;
+    run_node_[i] = 1;
+    for (int v : node.inputs) needed[v] = 1;
+  }
+  for (std::size_t v = 0; v < keep_.size(); ++v) keep_[v] = keep_[v] && needed[v];
   for (std::size_t v = 0; v < model.values().size(); ++v)
     if (keep_[v]) act_floats_per_row_ += numel(model.values()[v].shape);
   // Peak of the values alive during the forward pass is bounded by the kept ones plus
@@ -165,7 +178,7 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
   // calls allocate nothing new.
   thread_local std::vector<std::vector<float>> acts;
   thread_local BufferPool pool;
-  model_.forward_all(batch.data(), 1 + kc, acts, keep_, pool);
+  model_.forward_all(batch.data(), 1 + kc, acts, keep_, pool, &run_node_);
   // Profile target: weights c_i = w_i - 1/n from the sequence's own logits.
   std::vector<double> profile_weights;
   if (profile_value_ >= 0) {

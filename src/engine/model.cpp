@@ -39,11 +39,14 @@ void Model::forward_all(const float* x, int64_t batch,
 }
 
 void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
-                        const std::vector<char>& keep, BufferPool& pool) const {
+                        const std::vector<char>& keep, BufferPool& pool,
+                        const std::vector<char>* run_node) const {
+  auto runs = [&](std::size_t i) { return !run_node || (*run_node)[i]; };
   // Index of the last node that reads each value.
   std::vector<int> last_use(values_.size(), -1);
   for (std::size_t i = 0; i < nodes_.size(); ++i)
-    for (int v : nodes_[i].inputs) last_use[v] = static_cast<int>(i);
+    if (runs(i))
+      for (int v : nodes_[i].inputs) last_use[v] = static_cast<int>(i);
   for (auto& a : acts) pool.give(a);
   acts.resize(values_.size());
   const int64_t n_in = numel(values_[input_value_].shape);
@@ -51,6 +54,7 @@ void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<f
   std::copy(x, x + n_in * batch, acts[input_value_].begin());
   std::vector<const float*> ins;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (!runs(i)) continue;
     const Node& node = nodes_[i];
     ins.clear();
     for (int v : node.inputs) ins.push_back(acts[v].data());

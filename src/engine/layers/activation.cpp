@@ -119,22 +119,6 @@ class Activation final : public Layer {
         std::copy(ratio.begin(), ratio.begin() + n, ratio.begin() + k * n);
       return;
     }
-    if (fn_ == Fn::kRelu) {
-      // (relu(x) - relu(r)) / (x - r) is exactly 1 when both are positive and 0 when
-      // neither is; branch-free so the loop vectorises. Tiny differences: derivative.
-      const float eps = static_cast<float>(kRescaleThreshold);
-      for (int64_t k = 0; k < ctx.refs; ++k) {
-        const float* r = x + (1 + k) * n;
-        float* out = ratio.data() + k * n;
-        for (int64_t i = 0; i < n; ++i) {
-          const float a = x[i], b = r[i], d = a - b;
-          const bool tiny = std::fabs(d) < eps;
-          const float q = (std::max(a, 0.0f) - std::max(b, 0.0f)) / (tiny ? 1.0f : d);
-          out[i] = tiny ? (a + b > 0.0f ? 1.0f : 0.0f) : q;
-        }
-      }
-      return;
-    }
     thread_local std::vector<double> fx;
     fx.resize(n);
     for (int64_t i = 0; i < n; ++i) fx[i] = f(x[i]);
@@ -150,8 +134,31 @@ class Activation final : public Layer {
     }
   }
 
+  // (relu(x) - relu(r)) / (x - r) is exactly 1 when both are positive and 0 when
+  // neither is; branch-free so the loop vectorises. Tiny differences: derivative.
+  static float relu_ratio(float a, float b) {
+    const float eps = static_cast<float>(kRescaleThreshold);
+    const float d = a - b;
+    const bool tiny = std::fabs(d) < eps;
+    const float pa = a > 0.0f ? a : 0.0f, pb = b > 0.0f ? b : 0.0f;
+    const float q = (pa - pb) / (tiny ? 1.0f : d);
+    return tiny ? (a + b > 0.0f ? 1.0f : 0.0f) : q;
+  }
+
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_);
+    if (fn_ == Fn::kRelu && ctx.rule == NonlinearRule::kRescale) {
+      // Ratios on the fly: one pass over the multipliers, no [K, n] ratio buffer to
+      // write and read back (a division costs less than that memory traffic).
+      const float* x = ctx.in_act[0];
+      for (int64_t s = 0; s < ctx.streams; ++s) {
+        const float* r = x + (1 + ctx.stream_ref[s]) * n;
+        const float* m = ctx.out_mult + s * n;
+        float* mi = in_mult[0] + s * n;
+        for (int64_t i = 0; i < n; ++i) mi[i] += m[i] * relu_ratio(x[i], r[i]);
+      }
+      return;
+    }
     thread_local std::vector<float> ratio;
     ratios(ctx, n, ratio);
     for (int64_t s = 0; s < ctx.streams; ++s) {

@@ -40,6 +40,10 @@ using ColMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Co
 using StridedMap = Eigen::Map<ColMatrix, 0, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
 using ConstStridedMap =
     Eigen::Map<const ColMatrix, 0, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
+// Contiguous columns: a compile-time inner stride of 1 lets Eigen's GEMM store its
+// results with vector stores (a dynamic inner stride makes it scatter element-wise).
+using ColsMap = Eigen::Map<ColMatrix, 0, Eigen::OuterStride<>>;
+using ConstColsMap = Eigen::Map<const ColMatrix, 0, Eigen::OuterStride<>>;
 
 class Conv final : public WeightedLinearLayer {
  public:
@@ -133,11 +137,16 @@ class Conv final : public WeightedLinearLayer {
           if (first >= last) continue;
           const int64_t rows = last - first;
           const int64_t in_row = first * p_.stride + k * p_.dilation - p_.pad_left;
-          ConstStridedMap xs(x + g * cin_g_ * li + in_row, rows, cin_g_,
-                             Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(li, p_.stride));
-          StridedMap ys(y + g * cout_g_ * lo + first, rows, cout_g_,
-                        Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(lo, 1));
-          ys.noalias() += xs * taps[g * p_.kernel + k];
+          ColsMap ys(y + g * cout_g_ * lo + first, rows, cout_g_, Eigen::OuterStride<>(lo));
+          const float* xg = x + g * cin_g_ * li + in_row;
+          if (p_.stride == 1) {
+            ys.noalias() +=
+                ConstColsMap(xg, rows, cin_g_, Eigen::OuterStride<>(li)) * taps[g * p_.kernel + k];
+          } else {
+            ConstStridedMap xs(xg, rows, cin_g_,
+                               Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(li, p_.stride));
+            ys.noalias() += xs * taps[g * p_.kernel + k];
+          }
         }
     }
   }
@@ -189,11 +198,16 @@ class Conv final : public WeightedLinearLayer {
           if (first >= last) continue;
           const int64_t rows = last - first;
           const int64_t in_row = first * p_.stride + k * p_.dilation - p_.pad_left;
-          ConstStridedMap ms(m + g * cout_g_ * lo + first, rows, cout_g_,
-                             Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(lo, 1));
-          StridedMap mis(mi + g * cin_g_ * li + in_row, rows, cin_g_,
-                         Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(li, p_.stride));
-          mis.noalias() += ms * taps[g * p_.kernel + k].transpose();
+          ConstColsMap ms(m + g * cout_g_ * lo + first, rows, cout_g_, Eigen::OuterStride<>(lo));
+          float* mig = mi + g * cin_g_ * li + in_row;
+          if (p_.stride == 1) {
+            ColsMap(mig, rows, cin_g_, Eigen::OuterStride<>(li)).noalias() +=
+                ms * taps[g * p_.kernel + k].transpose();
+          } else {
+            StridedMap mis(mig, rows, cin_g_,
+                           Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(li, p_.stride));
+            mis.noalias() += ms * taps[g * p_.kernel + k].transpose();
+          }
         }
     }
   }
