@@ -60,6 +60,7 @@ class Model {
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
   void set_source(std::string s) { source_ = std::move(s); }
   ValueInfo& values_mutable(int v) { return values_.at(v); }
+  std::vector<Node>& nodes_mutable() { return nodes_; }
   /// Replaces each output produced by a final Sigmoid/Softmax with that layer's input
   /// (the logits), then prunes. Returns how many outputs changed.
   int use_pre_activation_outputs();

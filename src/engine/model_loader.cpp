@@ -2,6 +2,7 @@
 
 #include "engine/keras_importer.hpp"
 #include "engine/onnx_importer.hpp"
+#include "engine/optimize.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/model.hpp"
 
@@ -42,8 +43,9 @@ ModelFormat model_format(const std::string& path) {
   return ModelFormat::kOnnx;
 }
 
-std::unique_ptr<Model> load_model(const std::string& path, int input_length,
-                                  const std::string& weights) {
+namespace {
+std::unique_ptr<Model> import_model(const std::string& path, int input_length,
+                                    const std::string& weights) {
   switch (model_format(path)) {
     case ModelFormat::kKerasJson: {
       std::string w = weights.empty() ? find_weights_for(path) : weights;
@@ -59,6 +61,14 @@ std::unique_ptr<Model> load_model(const std::string& path, int input_length,
       return load_onnx(path, input_length);
   }
   return nullptr;
+}
+}  // namespace
+
+std::unique_ptr<Model> load_model(const std::string& path, int input_length,
+                                  const std::string& weights) {
+  auto model = import_model(path, input_length, weights);
+  optimize_model(*model);
+  return model;
 }
 
 }  // namespace seqlift

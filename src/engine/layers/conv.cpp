@@ -212,6 +212,8 @@ class Conv final : public WeightedLinearLayer {
     }
   }
 
+  const ConvParams& params() const { return p_; }
+
   int64_t parameter_count() const override {
     return static_cast<int64_t>(p_.weight.size() + p_.bias.size());
   }
@@ -234,6 +236,11 @@ class Conv final : public WeightedLinearLayer {
 
 std::unique_ptr<WeightedLinearLayer> make_conv(const ConvParams& p) {
   return std::make_unique<Conv>(p);
+}
+
+const ConvParams* conv_params(const Layer& layer) {
+  const auto* conv = dynamic_cast<const Conv*>(&layer);
+  return conv ? &conv->params() : nullptr;
 }
 
 }  // namespace seqlift

@@ -59,6 +59,15 @@ class IndexMap final : public Layer {
   }
   int64_t flops() const override { return 0; }
 
+  std::vector<IndexSource> sources() const {
+    std::vector<IndexSource> out(static_cast<std::size_t>(numel(output_shape_)));
+    for (const Run& r : runs_)
+      for (int64_t i = 0; i < r.length; ++i)
+        out[r.dst + i] = {r.input, r.input < 0 ? 0 : r.src + i};
+    return out;
+  }
+  float fill() const { return fill_; }
+
  private:
   struct Run {
     int32_t input;
@@ -95,6 +104,14 @@ std::unique_ptr<Layer> make_index_map(const std::string& kind, std::vector<Shape
                                       Shape output, std::vector<IndexSource> source, float fill) {
   return std::make_unique<IndexMap>(kind, std::move(inputs), std::move(output), std::move(source),
                                     fill);
+}
+
+bool index_map_sources(const Layer& layer, std::vector<IndexSource>& sources, float& fill) {
+  const auto* map = dynamic_cast<const IndexMap*>(&layer);
+  if (!map) return false;
+  sources = map->sources();
+  fill = map->fill();
+  return true;
 }
 
 std::unique_ptr<Layer> make_reshape(const std::string& kind, const Shape& input,

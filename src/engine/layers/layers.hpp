@@ -25,6 +25,8 @@ struct ConvParams {
   int64_t length_out() const;
 };
 std::unique_ptr<WeightedLinearLayer> make_conv(const ConvParams& p);
+/// The parameters of a Conv layer; nullptr for any other layer.
+const ConvParams* conv_params(const Layer& layer);
 /// Plain loop kernel the fast one is tested against: out[B, Cout, Lout] (bias added).
 void conv1d_reference(const ConvParams& p, const float* in, float* out, int64_t batch);
 
@@ -95,5 +97,7 @@ std::unique_ptr<Layer> make_index_map(const std::string& kind, std::vector<Shape
                                       float fill = 0.0f);
 std::unique_ptr<Layer> make_reshape(const std::string& kind, const Shape& input,
                                     const Shape& output);
+/// The sources and fill of an index-map layer; false for any other layer.
+bool index_map_sources(const Layer& layer, std::vector<IndexSource>& sources, float& fill);
 
 }  // namespace seqlift

@@ -1,0 +1,97 @@
+#include "engine/optimize.hpp"
+
+#include <algorithm>
+
+#include "engine/layers/layers.hpp"
+
+namespace seqlift {
+namespace {
+
+std::vector<int> consumer_counts(const Model& model) {
+  std::vector<int> count(model.values().size(), 0);
+  for (const Node& n : model.nodes())
+    for (int v : n.inputs) ++count[v];
+  for (int v : model.outputs()) ++count[v];  // an output is read by the caller
+  return count;
+}
+
+// B(A(x)) -> B'(x) for single-input B reading an index map A used by B alone.
+bool compose_index_maps(Model& model) {
+  bool changed = false;
+  const auto count = consumer_counts(model);
+  auto& nodes = model.nodes_mutable();
+  for (Node& b : nodes) {
+    std::vector<IndexSource> bs, as;
+    float bfill, afill;
+    if (b.inputs.size() != 1 || !index_map_sources(*b.layer, bs, bfill)) continue;
+    const int v = b.inputs[0];
+    const int producer = model.values()[v].producer;
+    if (producer < 0 || count[v] != 1) continue;
+    const Node& a = nodes[producer];
+    if (!index_map_sources(*a.layer, as, afill)) continue;
+    bool fills_agree = true;
+    for (auto& s : bs) {
+      if (s.input < 0) continue;
+      s = as[s.index];
+      if (s.input < 0 && afill != bfill) fills_agree = false;
+    }
+    if (!fills_agree) continue;
+    b.layer = make_index_map(b.layer->kind(), a.layer->input_shapes(), b.layer->output_shape(),
+                             std::move(bs), bfill);
+    b.op = a.op + "+" + b.op;
+    b.inputs = a.inputs;
+    changed = true;
+  }
+  return changed;
+}
+
+// A Conv read only through one index map, over a window [first, last) of its length.
+void narrow_convolutions(Model& model) {
+  const auto count = consumer_counts(model);
+  auto& nodes = model.nodes_mutable();
+  for (std::size_t ci = 0; ci < nodes.size(); ++ci) {
+    Node& conv = nodes[ci];
+    const ConvParams* p = conv_params(*conv.layer);
+    if (!p || count[conv.output] != 1) continue;
+    Node* reader = nullptr;
+    for (Node& n : nodes)
+      if (std::find(n.inputs.begin(), n.inputs.end(), conv.output) != n.inputs.end()) reader = &n;
+    std::vector<IndexSource> src;
+    float fill;
+    if (!reader || !index_map_sources(*reader->layer, src, fill)) continue;
+    const int slot =
+        static_cast<int>(std::find(reader->inputs.begin(), reader->inputs.end(), conv.output) -
+                         reader->inputs.begin());
+    const int64_t lo = p->length_out();
+    int64_t first = lo, last = 0;
+    for (const auto& s : src)
+      if (s.input == slot) {
+        first = std::min(first, s.index % lo);
+        last = std::max(last, s.index % lo + 1);
+      }
+    if (first >= last || last - first == lo) continue;
+    ConvParams q = *p;
+    const int64_t span = q.dilation * (q.kernel - 1) + 1, count_out = last - first;
+    q.pad_left -= first * q.stride;
+    q.pad_right = (count_out - 1) * q.stride + span - q.length_in - q.pad_left;
+    conv.layer = make_conv(q);
+    conv.op += "+window";
+    model.values_mutable(conv.output).shape = conv.layer->output_shape();
+    for (auto& s : src)
+      if (s.input == slot) s.index = (s.index / lo) * count_out + (s.index % lo - first);
+    std::vector<Shape> in_shapes = reader->layer->input_shapes();
+    in_shapes[slot] = conv.layer->output_shape();
+    reader->layer = make_index_map(reader->layer->kind(), std::move(in_shapes),
+                                   reader->layer->output_shape(), std::move(src), fill);
+  }
+}
+
+}  // namespace
+
+void optimize_model(Model& model) {
+  while (compose_index_maps(model)) model.prune_unused();
+  narrow_convolutions(model);
+  model.prune_unused();
+}
+
+}  // namespace seqlift
