@@ -80,6 +80,7 @@ class Explainer {
   std::vector<int> nonlinear_rule_;  ///< per node: NonlinearRule to apply (-1 = RevealCancel)
   std::vector<char> keep_;           ///< per value: activations a backward rule reads
   std::vector<char> run_node_;       ///< per node: computed (an ancestor of a target)
+  std::vector<int> consumers_;       ///< per value: number of node inputs reading it
   bool stripped_ = false;
   int64_t act_floats_per_row_ = 0;
 };

@@ -40,6 +40,9 @@ struct BackwardContext {
   int64_t streams = 0;               ///< S
   const int* stream_ref = nullptr;   ///< [S], values in 0..K-1
   int64_t refs = 0;                  ///< K
+  /// in_mult[0] is uninitialised and this node is its only contributor: write instead
+  /// of accumulating. Set only for layers that can_overwrite_input_multipliers().
+  bool overwrite = false;
 };
 
 /// Receptive field of one output position in input bases (span and step).
@@ -78,6 +81,12 @@ class Layer {
   /// ACCUMULATES (+=) input multipliers into in_mult[i][S, numel(input i)].
   /// Throws ModelError for kinds with no rule.
   virtual void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const;
+
+  /// Every input's multipliers equal the output's (a sum with unit coefficients): the
+  /// explainer may hand the output buffer to an input instead of copying it.
+  virtual bool passes_multipliers_through() const { return false; }
+  /// backward() honours BackwardContext::overwrite (one input).
+  virtual bool can_overwrite_input_multipliers() const { return false; }
 
   virtual int64_t parameter_count() const { return 0; }
   /// Forward floating-point operations per sample (multiply-add counts as 2).

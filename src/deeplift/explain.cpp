@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <set>
 
 #include "engine/layers/layers.hpp"
 #include "seqlift/deeplift.hpp"
@@ -120,6 +121,9 @@ Explainer::Explainer(const Model& model, ExplainOptions options)
   std::vector<char> needed(model.values().size(), 0);
   for (const auto& t : target_at_) needed[t.first] = 1;
   for (const auto& t : output_at_) needed[t.first] = 1;
+  consumers_.assign(model.values().size(), 0);
+  for (const Node& node : model.nodes())
+    for (int v : node.inputs) ++consumers_[v];
   run_node_.assign(model.nodes().size(), 0);
   for (int i = static_cast<int>(model.nodes().size()) - 1; i >= 0; --i) {
     const Node& node = model.nodes()[i];
@@ -269,9 +273,35 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
             model_.source() + ": node '" + node.name + "' (" + node.layer->kind() +
             ") has no DeepLIFT rule" +
             (is_final_activation(*node.layer) ? "; explain its input (the logits) instead" : ""));
-      std::vector<float*> in_mult;
-      for (int v : node.inputs) in_mult.push_back(buffer(mult, v).data());
-      node.layer->backward(ctx, in_mult);
+      const bool unique_inputs =
+          std::set<int>(node.inputs.begin(), node.inputs.end()).size() == node.inputs.size();
+      if (node.layer->passes_multipliers_through() && unique_inputs) {
+        // Unit-coefficient sum (residual add): inputs without multipliers yet get a
+        // copy, the last of them the buffer itself; no zeroing, no adds.
+        int moved = -1;
+        for (int v : node.inputs)
+          if (mult[v].empty()) moved = v;
+        for (int v : node.inputs) {
+          if (v == moved) continue;
+          if (mult[v].empty()) {
+            mult[v] = pool.take(mult[ov].size());
+            std::memcpy(mult[v].data(), mult[ov].data(), mult[ov].size() * sizeof(float));
+          } else {
+            for (std::size_t j = 0; j < mult[ov].size(); ++j) mult[v][j] += mult[ov][j];
+          }
+        }
+        if (moved >= 0) mult[moved] = std::move(mult[ov]);
+      } else {
+        const int v0 = node.inputs[0];
+        if (node.layer->can_overwrite_input_multipliers() && node.inputs.size() == 1 &&
+            mult[v0].empty() && consumers_[v0] == 1) {
+          mult[v0] = pool.take(S * numel(values[v0].shape));
+          ctx.overwrite = true;
+        }
+        std::vector<float*> in_mult;
+        for (int v : node.inputs) in_mult.push_back(buffer(mult, v).data());
+        node.layer->backward(ctx, in_mult);
+      }
     }
     // Every consumer of this node's output has been processed: free its multipliers.
     pool.give(mult[ov]);

@@ -107,6 +107,7 @@ class Activation final : public Layer {
   }
 
   RuleKind rule_kind() const override { return RuleKind::kRescale; }
+  bool can_overwrite_input_multipliers() const override { return true; }
 
   // Multiplier of each reference's difference at every element: ratio[k * n + i].
   // Computed once per reference and shared by every target's stream.
@@ -155,7 +156,10 @@ class Activation final : public Layer {
         const float* r = x + (1 + ctx.stream_ref[s]) * n;
         const float* m = ctx.out_mult + s * n;
         float* mi = in_mult[0] + s * n;
-        for (int64_t i = 0; i < n; ++i) mi[i] += m[i] * relu_ratio(x[i], r[i]);
+        if (ctx.overwrite)
+          for (int64_t i = 0; i < n; ++i) mi[i] = m[i] * relu_ratio(x[i], r[i]);
+        else
+          for (int64_t i = 0; i < n; ++i) mi[i] += m[i] * relu_ratio(x[i], r[i]);
       }
       return;
     }
@@ -165,7 +169,10 @@ class Activation final : public Layer {
       const float* q = ratio.data() + ctx.stream_ref[s] * n;
       const float* m = ctx.out_mult + s * n;
       float* mi = in_mult[0] + s * n;
-      for (int64_t i = 0; i < n; ++i) mi[i] += m[i] * q[i];
+      if (ctx.overwrite)
+        for (int64_t i = 0; i < n; ++i) mi[i] = m[i] * q[i];
+      else
+        for (int64_t i = 0; i < n; ++i) mi[i] += m[i] * q[i];
     }
   }
 

@@ -15,6 +15,13 @@ class Sum final : public Layer {
   void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
     const int64_t n = numel(output_shape_) * batch;
     const float c0 = coef_[0];
+    if (coef_.size() == 2) {  // the residual add: one pass
+      const float c1 = coef_[1];
+      const float* a = in[0];
+      const float* b = in[1];
+      for (int64_t i = 0; i < n; ++i) out[i] = c0 * a[i] + c1 * b[i];
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) out[i] = c0 * in[0][i];
     for (std::size_t j = 1; j < coef_.size(); ++j) {
       const float c = coef_[j];
@@ -23,6 +30,11 @@ class Sum final : public Layer {
     }
   }
   RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  bool passes_multipliers_through() const override {
+    for (float c : coef_)
+      if (c != 1.0f) return false;
+    return true;
+  }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_) * ctx.streams;
     for (std::size_t j = 0; j < coef_.size(); ++j)
