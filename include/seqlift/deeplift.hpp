@@ -69,6 +69,12 @@ class Explainer {
  private:
   void explain_chunk(const float* x, const float* refs, int64_t k0, int64_t kc, Explanation& out,
                      std::vector<double>& hyp_sum) const;
+  /// Backward for references g0..g0+gk-1 of the chunk (every target), accumulating
+  /// their hypothetical contributions and summation-to-delta checks.
+  void backward_group(const float* x, const float* refs, int64_t k0, int64_t kc, int64_t g0,
+                      int64_t gk, const std::vector<std::vector<float>>& acts, BufferPool& pool,
+                      const std::vector<double>& profile_weights, Explanation& out,
+                      std::vector<double>& hyp_sum) const;
 
   const Model& model_;
   ExplainOptions options_;
@@ -81,6 +87,8 @@ class Explainer {
   std::vector<char> keep_;           ///< per value: activations a backward rule reads
   std::vector<char> run_node_;       ///< per node: computed (an ancestor of a target)
   std::vector<int> consumers_;       ///< per value: number of node inputs reading it
+  bool reveal_cancel_ = false;       ///< some node uses RevealCancel
+  int64_t largest_value_ = 0;        ///< elements of the largest value per sequence
   bool stripped_ = false;
   int64_t act_floats_per_row_ = 0;
 };

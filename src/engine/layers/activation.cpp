@@ -123,7 +123,11 @@ class Activation final : public Layer {
     thread_local std::vector<double> fx;
     fx.resize(n);
     for (int64_t i = 0; i < n; ++i) fx[i] = f(x[i]);
+    // Only the references the streams pair with (the backward may run a group of them).
+    std::vector<char> used(ctx.refs, 0);
+    for (int64_t s = 0; s < ctx.streams; ++s) used[ctx.stream_ref[s]] = 1;
     for (int64_t k = 0; k < ctx.refs; ++k) {
+      if (!used[k]) continue;
       const float* r = x + (1 + k) * n;
       float* out = ratio.data() + k * n;
       for (int64_t i = 0; i < n; ++i) {
