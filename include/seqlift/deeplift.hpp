@@ -88,7 +88,11 @@ class Explainer {
   std::vector<char> run_node_;       ///< per node: computed (an ancestor of a target)
   std::vector<int> consumers_;       ///< per value: number of node inputs reading it
   bool reveal_cancel_ = false;       ///< some node uses RevealCancel
-  int64_t largest_value_ = 0;        ///< elements of the largest value per sequence
+  /// [target][value]: window [lo, hi) of the value's last axis where that target's
+  /// multipliers can be nonzero (a profile position target reads a cone of the input).
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> window_;
+  void compute_windows();
+  int64_t largest_value_ = 0;  ///< elements of the largest value per sequence
   bool stripped_ = false;
   int64_t act_floats_per_row_ = 0;
 };

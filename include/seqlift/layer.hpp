@@ -43,6 +43,10 @@ struct BackwardContext {
   /// in_mult[0] is uninitialised and this node is its only contributor: write instead
   /// of accumulating. Set only for layers that can_overwrite_input_multipliers().
   bool overwrite = false;
+  /// Optional [S, 2]: per stream, the window [lo, hi) of the output's last axis outside
+  /// which out_mult is zero (a target reading a few positions). Layers may skip work
+  /// outside it; null = the whole axis.
+  const int64_t* out_window = nullptr;
 };
 
 /// Receptive field of one output position in input bases (span and step).
@@ -87,6 +91,8 @@ class Layer {
   virtual bool passes_multipliers_through() const { return false; }
   /// backward() honours BackwardContext::overwrite (one input).
   virtual bool can_overwrite_input_multipliers() const { return false; }
+  /// Output element i depends on input element i only (inputs and output of one shape).
+  virtual bool is_elementwise() const { return false; }
 
   virtual int64_t parameter_count() const { return 0; }
   /// Forward floating-point operations per sample (multiply-add counts as 2).
@@ -108,9 +114,10 @@ class WeightedLinearLayer : public Layer {
   enum class Weights { kAll, kPositive, kNegative };
   /// out = W' in (no bias) for batch rows; overwrites out.
   virtual void apply(Weights w, const float* in, float* out, int64_t batch) const = 0;
-  /// in_mult += W'^T out_mult for batch rows.
-  virtual void apply_transpose(Weights w, const float* out_mult, float* in_mult,
-                               int64_t batch) const = 0;
+  /// in_mult += W'^T out_mult for batch rows. `windows` ([batch, 2], optional): rows of
+  /// out_mult are zero outside [lo, hi) of the output's last axis.
+  virtual void apply_transpose(Weights w, const float* out_mult, float* in_mult, int64_t batch,
+                               const int64_t* windows = nullptr) const = 0;
   RuleKind rule_kind() const override { return RuleKind::kLinear; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override;
 

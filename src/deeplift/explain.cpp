@@ -136,6 +136,7 @@ Explainer::Explainer(const Model& model, ExplainOptions options)
   }
   for (std::size_t v = 0; v < keep_.size(); ++v) keep_[v] = keep_[v] && needed[v];
   for (int r : nonlinear_rule_) reveal_cancel_ = reveal_cancel_ || r == kRevealCancel;
+  compute_windows();
   for (const auto& v : model.values()) largest_value_ = std::max(largest_value_, numel(v.shape));
   for (std::size_t v = 0; v < model.values().size(); ++v)
     if (keep_[v]) act_floats_per_row_ += numel(model.values()[v].shape);
@@ -144,6 +145,66 @@ Explainer::Explainer(const Model& model, ExplainOptions options)
   int64_t largest = 0;
   for (const auto& v : model.values()) largest = std::max(largest, numel(v.shape));
   act_floats_per_row_ += 2 * largest;
+}
+
+namespace {
+using Window = std::pair<int64_t, int64_t>;  // [lo, hi) on a value's last axis; empty: lo >= hi
+
+int64_t last_axis(const Shape& s) {
+  return s.empty() ? 1 : s.back();
+}
+
+// Where on input `j`'s last axis multipliers can be nonzero, given the output's window.
+Window input_window(const Node& node, std::size_t j, const Window& out, const Shape& in_shape,
+                    const Shape& out_shape) {
+  const int64_t li = last_axis(in_shape), lo_out = last_axis(out_shape);
+  const Window full{0, li};
+  if (const ConvParams* p = conv_params(*node.layer)) {
+    const int64_t span = p->dilation * (p->kernel - 1) + 1;
+    return {std::max<int64_t>(0, out.first * p->stride - p->pad_left),
+            std::min<int64_t>(li, (out.second - 1) * p->stride - p->pad_left + span)};
+  }
+  if (node.layer->is_elementwise() && in_shape == out_shape) return out;
+  std::vector<IndexSource> src;
+  float fill;
+  if (index_map_sources(*node.layer, src, fill)) {
+    Window w{li, 0};
+    for (std::size_t o = 0; o < src.size(); ++o) {
+      const int64_t pos = static_cast<int64_t>(o) % lo_out;
+      if (src[o].input != static_cast<int32_t>(j) || pos < out.first || pos >= out.second) continue;
+      w.first = std::min(w.first, src[o].index % li);
+      w.second = std::max(w.second, src[o].index % li + 1);
+    }
+    return w;
+  }
+  return full;
+}
+}  // namespace
+
+void Explainer::compute_windows() {
+  const auto& values = model_.values();
+  const auto& nodes = model_.nodes();
+  window_.assign(targets_.size(), std::vector<std::pair<int64_t, int64_t>>(values.size(), {0, 0}));
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    auto& w = window_[t];
+    const auto [v, e] = target_at_[t];
+    const int64_t l = last_axis(values[v].shape);
+    w[v] = e >= 0 ? Window{e % l, e % l + 1} : Window{0, l};
+    for (int i = static_cast<int>(nodes.size()) - 1; i >= 0; --i) {
+      const Node& node = nodes[i];
+      const Window out = w[node.output];
+      if (!run_node_[i] || out.first >= out.second) continue;
+      for (std::size_t j = 0; j < node.inputs.size(); ++j) {
+        const int in = node.inputs[j];
+        const Window iw = input_window(node, j, out, values[in].shape, values[node.output].shape);
+        if (iw.first >= iw.second) continue;
+        Window& cur = w[in];
+        cur = cur.first >= cur.second
+                  ? iw
+                  : Window{std::min(cur.first, iw.first), std::max(cur.second, iw.second)};
+      }
+    }
+  }
 }
 
 Explainer::~Explainer() = default;
@@ -233,6 +294,7 @@ void Explainer::backward_group(const float* x, const float* refs, int64_t k0, in
   // Streams: s = t * gk + j pairs X with reference g0 + j of this chunk, for target t.
   std::vector<int> stream_ref(S);
   for (int64_t s = 0; s < S; ++s) stream_ref[s] = static_cast<int>(g0 + s % gk);
+  std::vector<int64_t> windows(2 * S);
   const auto& values = model_.values();
   std::vector<std::vector<float>> mult(values.size()), mult_pos(values.size()),
       mult_neg(values.size());
@@ -266,6 +328,12 @@ void Explainer::backward_group(const float* x, const float* refs, int64_t k0, in
     ctx.out_mult = mult[ov].data();
     ctx.streams = S;
     ctx.stream_ref = stream_ref.data();
+    for (int64_t s = 0; s < S; ++s) {
+      const auto& w = window_[s / gk][ov];
+      windows[2 * s] = w.first;
+      windows[2 * s + 1] = w.second;
+    }
+    ctx.out_window = windows.data();
     ctx.refs = kc;
     if (split) {
       // RevealCancel downstream: this linear layer takes separate multipliers for the

@@ -47,7 +47,7 @@ ReceptiveField Layer::receptive_field(const std::vector<ReceptiveField>& inputs)
 
 void WeightedLinearLayer::backward(const BackwardContext& ctx,
                                    const std::vector<float*>& in_mult) const {
-  apply_transpose(Weights::kAll, ctx.out_mult, in_mult[0], ctx.streams);
+  apply_transpose(Weights::kAll, ctx.out_mult, in_mult[0], ctx.streams, ctx.out_window);
 }
 
 void WeightedLinearLayer::split_deltas(const float* in_act, int64_t refs, float* dpos,

@@ -106,6 +106,7 @@ class Activation final : public Layer {
     for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(f(x[i]));
   }
 
+  bool is_elementwise() const override { return true; }
   RuleKind rule_kind() const override { return RuleKind::kRescale; }
   bool can_overwrite_input_multipliers() const override { return true; }
 

@@ -25,6 +25,7 @@ class Affine final : public Layer {
         y[i] = (scale_.empty() ? x[i] : x[i] * scale_[i]) + (shift_.empty() ? 0.0f : shift_[i]);
     }
   }
+  bool is_elementwise() const override { return true; }
   RuleKind rule_kind() const override { return RuleKind::kLinear; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_);

@@ -166,8 +166,8 @@ class Conv final : public WeightedLinearLayer {
       }
   }
 
-  void apply_transpose(Weights w, const float* out_mult, float* in_mult,
-                       int64_t batch) const override {
+  void apply_transpose(Weights w, const float* out_mult, float* in_mult, int64_t batch,
+                       const int64_t* windows = nullptr) const override {
     const auto& taps = taps_[static_cast<int>(w)];
     const int64_t li = p_.length_in, lo = output_shape_[1];
     if (im2col_) {  // scatter the column gradients back
@@ -195,6 +195,10 @@ class Conv final : public WeightedLinearLayer {
         for (int64_t k = 0; k < p_.kernel; ++k) {
           int64_t first, last;
           tap_range(k, first, last);
+          if (windows) {  // zero multipliers outside the window: no GEMM rows there
+            first = std::max(first, windows[2 * b]);
+            last = std::min(last, windows[2 * b + 1]);
+          }
           if (first >= last) continue;
           const int64_t rows = last - first;
           const int64_t in_row = first * p_.stride + k * p_.dilation - p_.pad_left;

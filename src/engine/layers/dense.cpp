@@ -46,8 +46,8 @@ class Dense final : public WeightedLinearLayer {
     y.noalias() = weights_[static_cast<int>(w)] * x;
   }
 
-  void apply_transpose(Weights w, const float* out_mult, float* in_mult,
-                       int64_t batch) const override {
+  void apply_transpose(Weights w, const float* out_mult, float* in_mult, int64_t batch,
+                       const int64_t* /*windows*/ = nullptr) const override {
     Eigen::Map<const ColMatrix> m(out_mult, p_.out_features, batch * rows_);
     Eigen::Map<ColMatrix> mi(in_mult, p_.in_features, batch * rows_);
     mi.noalias() += weights_[static_cast<int>(w)].transpose() * m;

@@ -29,6 +29,7 @@ class Sum final : public Layer {
       for (int64_t i = 0; i < n; ++i) out[i] += c * x[i];
     }
   }
+  bool is_elementwise() const override { return true; }
   RuleKind rule_kind() const override { return RuleKind::kLinear; }
   bool passes_multipliers_through() const override {
     for (float c : coef_)
