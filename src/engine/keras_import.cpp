@@ -20,14 +20,23 @@ std::string dims_string(const std::vector<int64_t>& d) {
   return s + (d.size() == 1 ? ",)" : ")");
 }
 
+// j[k], or null when j is not an object or has no k (const operator[] on a missing key
+// is undefined behaviour in nlohmann::json; a fuzzer found it).
+const Json& member(const Json& j, const char* k) {
+  static const Json null_json;
+  if (!j.is_object()) return null_json;
+  const auto it = j.find(k);
+  return it == j.end() ? null_json : *it;
+}
+
 // A reference to a layer call's output tensor: (layer, node index, tensor index).
 using TensorKey = std::tuple<std::string, int64_t, int64_t>;
 
 TensorKey parse_history(const Json& ref, const std::string& where) {
   // Keras 2: ["name", node, tensor, {kwargs}]; Keras 3: {"config": {"keras_history": [...]}}.
   const Json* r = &ref;
-  if (r->is_object() && r->contains("config") && (*r)["config"].contains("keras_history"))
-    r = &(*r)["config"]["keras_history"];
+  if (!member(member(*r, "config"), "keras_history").is_null())
+    r = &member(member(*r, "config"), "keras_history");
   if (!r->is_array() || r->size() < 3 || !(*r)[0].is_string() || !(*r)[1].is_number_integer() ||
       !(*r)[2].is_number_integer())
     throw ModelError(where + ": malformed tensor reference " + ref.dump().substr(0, 120));
@@ -46,7 +55,7 @@ std::vector<TensorKey> node_inputs(const Json& node, const std::string& where) {
       else if (j.is_array())
         for (const auto& e : j) walk(e);
     };
-    walk(node["args"]);
+    walk(member(node, "args"));
   } else {
     throw ModelError(where + ": malformed inbound node " + node.dump().substr(0, 120));
   }
@@ -196,7 +205,7 @@ int KerasImporter::make_input(const Json& batch_shape, const std::string& name) 
 
 std::vector<int> KerasImporter::import_layer(const Json& entry, const std::vector<int>& inputs) {
   const std::string cls = entry.value("class_name", "");
-  const Json& cfg = entry.contains("config") ? entry["config"] : Json::object();
+  const Json& cfg = member(entry, "config");
   cur_class = cls;
   if (is_model_class(cls)) return import_model(entry, inputs);
   const KerasLayerHandler* h = find_keras_handler(cls);
@@ -207,7 +216,7 @@ std::vector<int> KerasImporter::import_layer(const Json& entry, const std::vecto
 
 std::vector<int> KerasImporter::import_model(const Json& entry, const std::vector<int>& inputs) {
   const std::string cls = entry.value("class_name", "");
-  const Json& cfg = entry.contains("config") ? entry["config"] : Json();
+  const Json& cfg = member(entry, "config");
   // Nested models name their nodes "outer/inner"; weights stay in the outer layer's group.
   const std::string saved_prefix = name_prefix;
   const bool nested = !cur_name.empty();
@@ -229,7 +238,7 @@ std::vector<int> KerasImporter::import_sequential(const Json& layers,
   const std::string outer_name = cur_name;
   int value = top ? -1 : inputs.at(0);
   for (const auto& entry : layers) {
-    const Json& cfg = entry.contains("config") ? entry["config"] : Json::object();
+    const Json& cfg = member(entry, "config");
     cur_name = cfg.value("name", entry.value("name", std::string("?")));
     cur_class = entry.value("class_name", "");
     if (top) weight_group = weights_root + (weights_root == "/" ? "" : "/") + cur_name;
@@ -268,9 +277,11 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
 
   std::map<TensorKey, int> tensors;
   std::map<std::string, const Json*> by_name;
-  for (const auto& entry : config["layers"]) {
-    const std::string name = entry.value(
-        "name", entry.contains("config") ? entry["config"].value("name", "") : std::string());
+  for (const auto& entry : member(config, "layers")) {
+    const std::string name =
+        entry.value("name", member(member(entry, "config"), "name").is_string()
+                                ? member(member(entry, "config"), "name").get<std::string>()
+                                : std::string());
     if (name.empty()) throw ModelError(where + ": a layer has no name");
     if (!by_name.emplace(name, &entry).second)
       throw ModelError(where + ": two layers named '" + name + "'");
@@ -282,7 +293,7 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
     if (top) {
       cur_name = name;
       cur_class = "InputLayer";
-      const Json& cfg = (*it->second)["config"];
+      const Json& cfg = member(*it->second, "config");
       const char* k = cfg.contains("batch_input_shape") ? "batch_input_shape" : "batch_shape";
       tensors[input_keys[i]] = make_input(key(cfg, k), name);
     } else {
@@ -295,10 +306,12 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
   bool progress = true;
   while (progress) {
     progress = false;
-    for (const auto& entry : config["layers"]) {
-      const std::string name = entry.value("name", entry["config"].value("name", ""));
+    for (const auto& entry : member(config, "layers")) {
+      const Json& cfg_name = member(member(entry, "config"), "name");
+      const std::string name =
+          entry.value("name", cfg_name.is_string() ? cfg_name.get<std::string>() : std::string());
       if (entry.value("class_name", "") == "InputLayer") continue;
-      const Json& inbound = entry.contains("inbound_nodes") ? entry["inbound_nodes"] : Json();
+      const Json& inbound = member(entry, "inbound_nodes");
       if (!inbound.is_array()) continue;
       for (std::size_t call = 0; call < inbound.size(); ++call) {
         if (done.count({name, call})) continue;
@@ -383,9 +396,10 @@ std::unique_ptr<Model> load_keras(const std::string& path, const std::string& we
     throw ModelError(path + ": layer '" + imp.name_prefix + imp.cur_name + "': " + e.what());
   }
   // Output values carry their Keras layer names (targets and columns refer to them).
-  const auto output_keys = root["class_name"] == "Sequential"
-                               ? std::vector<TensorKey>{}
-                               : endpoint_list(root["config"]["output_layers"], path);
+  const auto output_keys =
+      root["class_name"] == "Sequential"
+          ? std::vector<TensorKey>{}
+          : endpoint_list(member(member(root, "config"), "output_layers"), path);
   for (auto& node : imp.nodes) model->add_node(std::move(node));
   for (std::size_t i = 0; i < outs.size() && i < output_keys.size(); ++i)
     if (model->values()[outs[i]].producer >= 0)

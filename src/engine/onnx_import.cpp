@@ -233,6 +233,7 @@ void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
   for (std::size_t i = 0; i < ns.size(); ++i) {
     if (drop[i]) continue;
     const auto& n = ns[i];
+    if (n.input_size() == 0) continue;  // Constant nodes; malformed ones fail later
     if (n.op_type() == "Erf") {
       auto pit = producer.find(n.input(0));
       if (pit == producer.end()) continue;
@@ -471,6 +472,12 @@ void OnnxImporter::import_graph() {
   }
 
   std::vector<onnx::NodeProto> ns(g.node().begin(), g.node().end());
+  for (std::size_t i = 0; i < ns.size(); ++i)  // the fusion pass reads output(0)
+    if (ns[i].output_size() == 0 || ns[i].output(0).empty()) {
+      cur = &ns[i];
+      cur_name = ns[i].name().empty() ? ns[i].op_type() + "_" + std::to_string(i) : ns[i].name();
+      fail("node has no output");
+    }
   for (const auto& n : ns)  // Constant nodes first: the fusion pass matches their values
     if (n.op_type() == "Constant") {
       cur = &n;
