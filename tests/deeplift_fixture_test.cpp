@@ -238,6 +238,15 @@ TEST(DeepLiftPaper, GenomicsFlatReference) {
 TEST(DeepLiftPaper, SigmoidModelExplainsLogitsByDefault) {
   check_flat(Rule::kGenomics, "genomics_flat_t", "paper_sigmoid.onnx");
 }
+// The authors' own files: Keras 2.1.6 to_json architecture + save_weights HDF5.
+TEST(DeepLiftPaper, KerasJsonGenomicsFlatReference) {
+  check_flat(Rule::kGenomics, "genomics_flat_t",
+             "keras2_conv1d_record_5_model_PQzyq_modelJson.json");
+}
+TEST(DeepLiftPaper, KerasJsonRescaleFlatReference) {
+  check_flat(Rule::kRescale, "rescale_flat_t",
+             "keras2_conv1d_record_5_model_PQzyq_modelJson.json");
+}
 
 TEST(DeepLiftPaper, RescaleDinucleotideHypothetical) {
   const std::string dir = test::test_data("deeplift_paper");
