@@ -66,8 +66,13 @@ void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<f
 }
 
 std::vector<float> Model::predict(const float* x, int64_t batch) const {
-  std::vector<std::vector<float>> acts;
-  forward_all(x, batch, acts);
+  // Per-thread buffers, and every value but the outputs released after its last
+  // reader: repeated calls allocate nothing and touch no new pages.
+  thread_local std::vector<std::vector<float>> acts;
+  thread_local BufferPool pool;
+  std::vector<char> keep(values_.size(), 0);
+  for (int v : outputs_) keep[v] = 1;
+  forward_all(x, batch, acts, keep, pool);
   const int64_t total = output_size();
   std::vector<float> out(total * batch);
   for (int64_t b = 0; b < batch; ++b) {
