@@ -160,8 +160,7 @@ Hdf5Array KerasImporter::weight(const std::string& suffix, const std::vector<int
     const auto names = weights.string_list_attribute(weight_group, "weight_names");
     for (const auto& n : names)
       if (matches(n, true)) found = n;
-    const bool own_group =
-        weight_group == weights_root + (weights_root == "/" ? "" : "/") + cur_name;
+    const bool own_group = weight_group == layer_group(cur_name);
     if (found.empty() && own_group) {  // renamed layer: its own group, match the suffix only
       int count = 0;
       for (const auto& n : names)
@@ -241,7 +240,7 @@ std::vector<int> KerasImporter::import_sequential(const Json& layers,
     const Json& cfg = member(entry, "config");
     cur_name = cfg.value("name", entry.value("name", std::string("?")));
     cur_class = entry.value("class_name", "");
-    if (top) weight_group = weights_root + (weights_root == "/" ? "" : "/") + cur_name;
+    if (top) weight_group = layer_group(cur_name);
     if (value < 0) {
       const char* shape_key = cfg.contains("batch_input_shape") ? "batch_input_shape"
                               : cfg.contains("batch_shape")     ? "batch_shape"
@@ -325,7 +324,7 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
           in.push_back(t->second);
         }
         if (in.size() != keys.size() || in.empty()) continue;
-        if (top) weight_group = weights_root + (weights_root == "/" ? "" : "/") + name;
+        if (top) weight_group = layer_group(name);
         const auto outs = import_layer(entry, in);
         for (std::size_t t = 0; t < outs.size(); ++t)
           tensors[{name, static_cast<int64_t>(call), static_cast<int64_t>(t)}] = outs[t];

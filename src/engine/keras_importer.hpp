@@ -59,6 +59,10 @@ struct KerasImporter {
   Hdf5Array weight(const std::string& suffix, const std::vector<int64_t>& expect,
                    bool required = true) const;
 
+  /// The HDF5 group of a top-level layer's weights.
+  std::string layer_group(const std::string& layer) const {
+    return weights_root + (weights_root == "/" ? "" : "/") + layer;
+  }
   /// Applies a Keras activation by name ("relu", "linear", ...) to `value`.
   int activation(const std::string& name, int value, const std::string& suffix);
   /// The value reordered as Keras stores it, flattened: [C, L] -> [L * C]; [n] unchanged.

@@ -263,13 +263,20 @@ int import_global_average(KerasImporter& imp, const Json& cfg, const Inputs& in)
       {x});
 }
 
-int import_global_max(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+// Pooling over the length of a channels-last (L, C) input x: [C, L].
+PoolParams sequence_pool(KerasImporter& imp, const Json& cfg, const Inputs& in, int& x) {
   require_channels_last(imp, cfg);
-  const int x = sequence_input(imp, in);
-  const Shape s = imp.shape_of(x);
+  x = sequence_input(imp, in);
   PoolParams p;
-  p.channels = s[0];
-  p.length_in = s[1];
+  p.channels = imp.shape_of(x)[0];
+  p.length_in = imp.shape_of(x)[1];
+  return p;
+}
+
+int import_global_max(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  int x;
+  PoolParams p = sequence_pool(imp, cfg, in, x);
+  const Shape s = imp.shape_of(x);
   p.kernel = p.stride = s[1];
   const int y = imp.emit(make_maxpool("MaxPool", p), {x});
   if (imp.bool_param(cfg, "keepdims", false)) return y;
@@ -277,12 +284,9 @@ int import_global_max(KerasImporter& imp, const Json& cfg, const Inputs& in) {
 }
 
 int import_pool(KerasImporter& imp, const Json& cfg, const Inputs& in, bool max) {
-  require_channels_last(imp, cfg);
-  const int x = sequence_input(imp, in);
+  int x;
+  PoolParams p = sequence_pool(imp, cfg, in, x);
   const Shape s = imp.shape_of(x);
-  PoolParams p;
-  p.channels = s[0];
-  p.length_in = s[1];
   p.kernel = imp.int_param(cfg, "pool_size", 2);
   p.stride = imp.int_param(cfg, "strides", p.kernel);
   if (p.kernel <= 0 || p.stride <= 0) imp.fail("bad pool_size/strides");

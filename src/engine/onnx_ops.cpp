@@ -418,10 +418,7 @@ bool fold_slice_into_conv(Imp& imp, const NodeP& n, const Shape& s,
   first = std::clamp<int64_t>(first, 0, s[1]);
   const int64_t count = out[1];
   if (count <= 0) return false;
-  ConvParams p = conv->second.second;
-  const int64_t span = p.dilation * (p.kernel - 1) + 1;
-  p.pad_left -= first * p.stride;
-  p.pad_right = (count - 1) * p.stride + span - p.length_in - p.pad_left;
+  const ConvParams p = conv->second.second.window(first, count);
   Node& node = imp.nodes[conv->second.first];
   node.layer = make_conv(p);
   node.op += "+Slice";

@@ -70,11 +70,8 @@ void narrow_convolutions(Model& model) {
         last = std::max(last, s.index % lo + 1);
       }
     if (first >= last || last - first == lo) continue;
-    ConvParams q = *p;
-    const int64_t span = q.dilation * (q.kernel - 1) + 1, count_out = last - first;
-    q.pad_left -= first * q.stride;
-    q.pad_right = (count_out - 1) * q.stride + span - q.length_in - q.pad_left;
-    conv.layer = make_conv(q);
+    const int64_t count_out = last - first;
+    conv.layer = make_conv(p->window(first, count_out));
     conv.op += "+window";
     model.values_mutable(conv.output).shape = conv.layer->output_shape();
     for (auto& s : src)

@@ -136,11 +136,8 @@ static std::vector<std::string> chunk_names(hid_t file, const std::string& objec
 }
 
 std::string Hdf5File::string_attribute(const std::string& object, const std::string& name) const {
-  const auto names = exists(object) ? chunk_names(file_, object, name) : std::vector<std::string>{};
-  if (names.empty()) throw ModelError(path_ + ": '" + object + "' has no attribute '" + name + "'");
   std::string out;
-  for (const auto& n : names)
-    for (const auto& s : read_strings(object, n)) out += s;
+  for (const auto& s : string_list_attribute(object, name)) out += s;
   return out;
 }
 

@@ -14,6 +14,14 @@ int64_t ConvParams::length_out() const {
   return padded < span ? 0 : (padded - span) / stride + 1;
 }
 
+ConvParams ConvParams::window(int64_t first, int64_t count) const {
+  ConvParams q = *this;
+  const int64_t span = dilation * (kernel - 1) + 1;
+  q.pad_left -= first * stride;
+  q.pad_right = (count - 1) * stride + span - length_in - q.pad_left;
+  return q;
+}
+
 void conv1d_reference(const ConvParams& p, const float* in, float* out, int64_t batch) {
   const int64_t lo = p.length_out(), cin_g = p.in_channels / p.groups,
                 cout_g = p.out_channels / p.groups;

@@ -23,6 +23,9 @@ struct ConvParams {
   std::vector<float> weight;  ///< [out_channels, in_channels / groups, kernel]
   std::vector<float> bias;    ///< [out_channels] or empty
   int64_t length_out() const;
+  /// The same conv computing only output positions [first, first + count): the window
+  /// becomes its padding (negative pads crop).
+  ConvParams window(int64_t first, int64_t count) const;
 };
 std::unique_ptr<WeightedLinearLayer> make_conv(const ConvParams& p);
 /// The parameters of a Conv layer; nullptr for any other layer.
