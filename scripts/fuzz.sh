@@ -15,14 +15,19 @@ cmake --build build-fuzz -j "$(nproc)" --target fuzz_fasta fuzz_bed fuzz_meme fu
 C=build-fuzz/corpus
 mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz $C/keras build-fuzz/findings
 cp tests/data/peer/zoo/x.fa $C/fasta/zoo_x.fa
-cp tests/data/deeplift_paper/x.fa $C/fasta/paper_x.fa
+# Files from other projects (the DeepLIFT authors' model, JASPAR) come from the shared
+# folder beside the checkout when it is there ($SEQLIFT_SHARED overrides).
+SHARED=${SEQLIFT_SHARED:-../shared}
+PAPER=$SHARED/fixtures/deeplift_paper
+[ -d "$PAPER" ] || echo "fuzz.sh: $PAPER not found; running without the DeepLIFT paper seeds" >&2
+[ -f "$PAPER/x.fa" ] && cp "$PAPER/x.fa" $C/fasta/paper_x.fa
 head -c 4000 data/example_genome.fa > $C/fasta/genome_head.fa
 cp data/example_peaks.bed $C/bed/
 printf 'chr1\t0\t10\tp\t0\t-\t1\t1\t1\t5\n' > $C/bed/narrowpeak.bed
-head -c 3000 data/JASPAR2024_CORE_vertebrates_non-redundant.meme > $C/meme/jaspar_head.meme
+cp data/example_motifs.meme $C/meme/example.meme
 cp tests/data/peer/zoo/model.onnx $C/onnx/zoo.onnx
-cp tests/data/deeplift_paper/paper_logits.onnx $C/onnx/paper.onnx
-cp tests/data/deeplift_paper/*_modelJson.json $C/keras/paper.json
+[ -f "$PAPER/paper_logits.onnx" ] && cp "$PAPER/paper_logits.onnx" $C/onnx/paper.onnx
+[ -d "$PAPER" ] && cp "$PAPER"/*_modelJson.json $C/keras/paper.json
 cp fuzz/seeds/keras/*.json $C/keras/  # the architectures of tests/data/keras/*.h5
 build/seqlift -q score -m tests/data/peer/zoo/model.onnx --fasta tests/data/peer/zoo/x.fa --n-refs 1 \
   --npz $C/npz/zoo.npz 2>/dev/null || true

@@ -228,7 +228,7 @@ std::vector<Case> catalogue() {
       {"motifs_unknown_region",
        {{"s2.bed", "chr1\t0\t10\tseqlet0\t1.0\t.\t0.01\tnot_a_region\n"}},
        "motifs --npz {T}/zoo.npz --seqlets {T}/s2.bed --motifs "
-       "{D}/JASPAR2024_CORE_vertebrates_non-redundant.meme --out-dir {O}/m",
+       "{D}/example_motifs.meme --out-dir {O}/m",
        2,
        "s2.bed line 1: region 'not_a_region' is not in"},
       {"merge_npz_without_coords",

@@ -210,7 +210,7 @@ TEST(Workflow, SnakefileRunsShardedScoringMergeAndMotifs) {
       " --config seqlift=" + SEQLIFT_BINARY + " model=" + kData +
       "/example_model.onnx genome=" + kData + "/example_genome.fa peaks=" + kData +
       "/example_peaks.bed motifs=" + kData +
-      "/JASPAR2024_CORE_vertebrates_non-redundant.meme out=" + dir + "/out n_refs=2 shards=2 > " +
+      "/example_motifs.meme out=" + dir + "/out n_refs=2 shards=2 > " +
       dir + ".log 2>&1";
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   ASSERT_EQ(std::system(cmd.c_str()), 0) << test::slurp(dir + ".log");

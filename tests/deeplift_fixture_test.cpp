@@ -204,7 +204,7 @@ std::vector<float> flat_reference(int64_t length) {
 }
 
 void check_flat(Rule rule, const std::string& prefix, const std::string& model_file) {
-  const std::string dir = test::test_data("deeplift_paper");
+  SEQLIFT_REQUIRE_SHARED(dir, "fixtures/deeplift_paper");
   Fixture f = load_fixture(dir, model_file);
   ExplainOptions o;
   o.rule = rule;
@@ -249,7 +249,7 @@ TEST(DeepLiftPaper, KerasJsonRescaleFlatReference) {
 }
 
 TEST(DeepLiftPaper, RescaleDinucleotideHypothetical) {
-  const std::string dir = test::test_data("deeplift_paper");
+  SEQLIFT_REQUIRE_SHARED(dir, "fixtures/deeplift_paper");
   Fixture f = load_fixture(dir, "paper_logits.onnx");
   Explainer ex(*f.model, ExplainOptions{});
   const int64_t n_in = 4 * f.model->input_length();

@@ -138,15 +138,16 @@ TEST(Keras, ZooSummationToDeltaForEveryRule) {
 }
 
 // The DeepLIFT paper's model as published: Keras 2.1.6 to_json + save_weights.
-const std::string kPaperJson = "deeplift_paper/keras2_conv1d_record_5_model_PQzyq_modelJson.json";
-const std::string kPaperWeights =
-    "deeplift_paper/keras2_conv1d_record_5_model_PQzyq_modelWeights.h5";
+// Read from the shared folder (files from other projects are not in the repository).
+const std::string kPaperJson = "/keras2_conv1d_record_5_model_PQzyq_modelJson.json";
+const std::string kPaperWeights = "/keras2_conv1d_record_5_model_PQzyq_modelWeights.h5";
 
 TEST(KerasPaper, PredictEqualsLogitsAndSigmoid) {
-  auto model = load_model(test::test_data(kPaperJson));  // weights found beside it
-  const NpyArray logits = read_npy(test::test_data("deeplift_paper/logits.npy"));
-  const auto x = read_onehot(test::test_data("deeplift_paper/x.fa"));
-  auto pre = load_model(test::test_data(kPaperJson), 0, test::test_data(kPaperWeights));
+  SEQLIFT_REQUIRE_SHARED(paper, "fixtures/deeplift_paper");
+  auto model = load_model(paper + kPaperJson);  // weights found beside it
+  const NpyArray logits = read_npy(paper + "/logits.npy");
+  const auto x = read_onehot(paper + "/x.fa");
+  auto pre = load_model(paper + kPaperJson, 0, paper + kPaperWeights);
   EXPECT_EQ(pre->use_pre_activation_outputs(), 1);
   double worst_logit = 0, worst_sigmoid = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -164,12 +165,13 @@ TEST(KerasPaper, PredictEqualsLogitsAndSigmoid) {
 }
 
 TEST(KerasPaper, CliPredictLogitsAndScoreGenomicsFlat) {
+  SEQLIFT_REQUIRE_SHARED(paper, "fixtures/deeplift_paper");
   const std::string dir = test::temp_dir();
-  auto r = test::run_cli("predict --logits -m " + test::test_data(kPaperJson) + " --weights " +
-                         test::test_data(kPaperWeights) + " --fasta " +
-                         test::test_data("deeplift_paper/x.fa") + " -o " + dir + "/p.tsv");
+  auto r = test::run_cli("predict --logits -m " + paper + kPaperJson + " --weights " +
+                         paper + kPaperWeights + " --fasta " +
+                         (paper + "/x.fa") + " -o " + dir + "/p.tsv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const NpyArray logits = read_npy(test::test_data("deeplift_paper/logits.npy"));
+  const NpyArray logits = read_npy(paper + "/logits.npy");
   std::ifstream in(dir + "/p.tsv");
   std::string header, name;
   std::getline(in, header);
@@ -184,9 +186,9 @@ TEST(KerasPaper, CliPredictLogitsAndScoreGenomicsFlat) {
   // score on the JSON model equals score on the ONNX twin (same bytes in the npz arrays).
   for (const char* m : {"keras", "onnx"}) {
     const std::string model = std::string(m) == "keras"
-                                  ? test::test_data(kPaperJson)
-                                  : test::test_data("deeplift_paper/paper_logits.onnx");
-    r = test::run_cli("score -m " + model + " --fasta " + test::test_data("deeplift_paper/x.fa") +
+                                  ? paper + kPaperJson
+                                  : (paper + "/paper_logits.onnx");
+    r = test::run_cli("score -m " + model + " --fasta " + (paper + "/x.fa") +
                       " --references flat:0.3,0.2,0.2,0.3 --rule genomics --target all --npz " +
                       dir + "/" + m + ".npz");
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -204,8 +206,9 @@ TEST(KerasPaper, CliPredictLogitsAndScoreGenomicsFlat) {
 
 // ---- malformed and unsupported files: each a clear ModelError naming what is wrong ----
 
-std::string paper_json_with(const std::string& from, const std::string& to) {
-  std::string text = test::slurp(test::test_data(kPaperJson));
+std::string paper_json_with(const std::string& paper, const std::string& from,
+                            const std::string& to) {
+  std::string text = test::slurp(paper + kPaperJson);
   const auto pos = text.find(from);
   EXPECT_NE(pos, std::string::npos) << from;
   text.replace(pos, from.size(), to);
@@ -225,10 +228,11 @@ void PrintTo(const ErrorCase& c, std::ostream* os) {
 class KerasErrors : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(KerasErrors, ClearMessage) {
+  SEQLIFT_REQUIRE_SHARED(paper, "fixtures/deeplift_paper");
   const auto& c = GetParam();
-  const std::string arch = paper_json_with(c.from, c.to);
+  const std::string arch = paper_json_with(paper, c.from, c.to);
   try {
-    load_model(arch, 0, test::test_data(kPaperWeights));
+    load_model(arch, 0, paper + kPaperWeights);
     FAIL() << "loaded";
   } catch (const ModelError& e) {
     EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
@@ -267,15 +271,16 @@ TEST(KerasFiles, BrokenFilesAreModelErrors) {
     const std::string path = test::write_file(c[0], c[1]);
     EXPECT_THROW(load_model(path), ModelError) << c[0];
   }
+  EXPECT_THROW(load_model(test::write_file("alone.json", "{}")), UsageError);
+  EXPECT_THROW(load_model(test::write_file("m.keras", "PK")), ModelError);
   // A save_weights file given as the model says what to do instead.
+  SEQLIFT_REQUIRE_SHARED(paper, "fixtures/deeplift_paper");
   try {
-    load_model(test::test_data(kPaperWeights));
+    load_model(paper + kPaperWeights);
     FAIL();
   } catch (const ModelError& e) {
     EXPECT_NE(std::string(e.what()).find("holds only weights"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(load_model(test::write_file("alone.json", "{}")), UsageError);
-  EXPECT_THROW(load_model(test::write_file("m.keras", "PK")), ModelError);
 }
 
 TEST(KerasFiles, CliExitCodes) {

@@ -30,6 +30,21 @@ std::string test_data(const std::string& rel) {
   return std::string(SEQLIFT_TEST_DATA) + "/" + rel;
 }
 
+std::string shared_dir() {
+  const char* env = std::getenv("SEQLIFT_SHARED");
+  return env && *env ? std::string(env) : std::string(SEQLIFT_SHARED_DEFAULT);
+}
+
+std::string shared_path(const std::string& rel) {
+  const std::string path = shared_dir() + "/" + rel;
+  return file_exists(path) ? path : std::string();
+}
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
