@@ -93,10 +93,10 @@ TEST(Inspect, BpnetReceptiveFieldCoversInput) {
 }
 
 TEST(Registry, HandlersSortedAndFound) {
-  EXPECT_NE(find_op_handler("Conv"), nullptr);
-  EXPECT_NE(find_op_handler("Unsqueeze"), nullptr);
-  EXPECT_NE(find_op_handler("Add"), nullptr);
-  EXPECT_EQ(find_op_handler("LpPool"), nullptr);
+  EXPECT_NE(find_onnx_parser("Conv"), nullptr);
+  EXPECT_NE(find_onnx_parser("Unsqueeze"), nullptr);
+  EXPECT_NE(find_onnx_parser("Add"), nullptr);
+  EXPECT_EQ(find_onnx_parser("LpPool"), nullptr);
   const std::string list = supported_ops_list();
   EXPECT_NE(list.find("Conv"), std::string::npos);
 }

@@ -10,7 +10,8 @@ namespace seqlift::test {
 
 class OnnxBuilder {
  public:
-  explicit OnnxBuilder(int64_t length, int64_t channels = 4, bool channels_last = false) {
+  explicit OnnxBuilder(int64_t length, int64_t channels = 4, bool channels_last = false,
+                       const std::string& input = "x") {
     model_.set_ir_version(8);
     auto* op = model_.add_opset_import();
     op->set_domain("");
@@ -18,7 +19,7 @@ class OnnxBuilder {
     auto* g = model_.mutable_graph();
     g->set_name("test");
     auto* in = g->add_input();
-    in->set_name("x");
+    in->set_name(input);
     auto* tt = in->mutable_type()->mutable_tensor_type();
     tt->set_elem_type(onnx::TensorProto_DataType_FLOAT);
     auto* shape = tt->mutable_shape();
@@ -26,6 +27,8 @@ class OnnxBuilder {
     shape->add_dim()->set_dim_value(channels_last ? length : channels);
     shape->add_dim()->set_dim_value(channels_last ? channels : length);
   }
+  /// The default ONNX opset import (13).
+  void set_opset(int64_t version) { model_.mutable_opset_import(0)->set_version(version); }
   std::string init(const std::string& name, const std::vector<int64_t>& dims,
                    const std::vector<float>& values) {
     auto* t = model_.mutable_graph()->add_initializer();

@@ -11,19 +11,9 @@
 #include <vector>
 
 #include "seqlift/model.hpp"
+#include "seqlift/rule.hpp"
 
 namespace seqlift {
-
-enum class Rule {
-  kRescale,       ///< Rescale at every elementwise nonlinearity
-  kRevealCancel,  ///< RevealCancel wherever the nonlinearity follows a Conv/Dense layer
-  kGenomics,  ///< Rescale after conv layers, RevealCancel after dense layers (DeepLIFT's genomics
-              ///< default)
-  kGradient,  ///< gradient x (X - R): for comparison; does NOT satisfy summation-to-delta
-};
-/// "rescale", "reveal-cancel", "genomics", "gradient"; throws UsageError otherwise.
-Rule parse_rule(const std::string& name);
-const char* rule_string(Rule rule);
 
 struct ExplainOptions {
   Rule rule = Rule::kRescale;
@@ -81,13 +71,13 @@ class Explainer {
   std::vector<int64_t> targets_;
   std::vector<std::pair<int, int64_t>> target_at_;  ///< per target: (explained value id, element)
   std::vector<std::pair<int, int64_t>>
-      output_at_;                    ///< per target: (model output value id, element)
-  int profile_value_ = -1;           ///< explained value of a profile target
-  std::vector<int> nonlinear_rule_;  ///< per node: NonlinearRule to apply (-1 = RevealCancel)
-  std::vector<char> keep_;           ///< per value: activations a backward rule reads
-  std::vector<char> run_node_;       ///< per node: computed (an ancestor of a target)
-  std::vector<int> consumers_;       ///< per value: number of node inputs reading it
-  bool reveal_cancel_ = false;       ///< some node uses RevealCancel
+      output_at_;                       ///< per target: (model output value id, element)
+  int profile_value_ = -1;              ///< explained value of a profile target
+  std::vector<char> reveal_cancel_at_;  ///< per node: a nonlinearity under RevealCancel
+  std::vector<char> keep_;              ///< per value: activations a backward rule reads
+  std::vector<char> run_node_;          ///< per node: computed (an ancestor of a target)
+  std::vector<int> consumers_;          ///< per value: number of node inputs reading it
+  bool reveal_cancel_ = false;          ///< some node uses RevealCancel
   /// [target][value]: window [lo, hi) of the value's last axis where that target's
   /// multipliers can be nonzero (a profile position target reads a cone of the input).
   std::vector<std::vector<std::pair<int64_t, int64_t>>> window_;

@@ -9,7 +9,8 @@
 namespace seqlift {
 
 struct NodeSummary {
-  std::string name, op, kind, output_shape, rule;
+  std::string name, op, kind, output_shape;
+  std::string rule;  ///< the layer's rule_name(): "linear", "rescale|reveal-cancel", ... "none"
   int64_t parameters = 0, flops = 0;
 };
 
@@ -22,7 +23,5 @@ struct ModelSummary {
 };
 
 ModelSummary summarize(const Model& model);
-/// "linear", "rescale/reveal-cancel", "max-pool (cross argmax)", ... or "none".
-const char* rule_name(RuleKind kind);
 
 }  // namespace seqlift

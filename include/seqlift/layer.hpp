@@ -9,7 +9,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "seqlift/rule.hpp"
 
 namespace seqlift {
 
@@ -17,23 +20,14 @@ using Shape = std::vector<int64_t>;  ///< per-sample shape (no batch axis)
 int64_t numel(const Shape& shape);
 std::string shape_string(const Shape& shape);  ///< "[4, 200]"
 
-/// How a layer's DeepLIFT backward treats its inputs (shown by `inspect`).
-enum class RuleKind {
-  kLinear,     ///< multipliers pass back through the transpose
-  kRescale,    ///< elementwise nonlinearity: Rescale or RevealCancel
-  kMaxPool,    ///< cross-argmax credit, accumulated over overlapping windows
-  kComposite,  ///< a nonlinearity of several inputs decomposed into Rescale steps
-  kNone,       ///< no rule: explaining through it is an error
-};
-
-/// Which DeepLIFT rule to apply at elementwise nonlinearities.
-enum class NonlinearRule { kRescale, kRevealCancel, kGradient };
+/// [lo, hi) on a value's last axis; empty when lo >= hi.
+using AxisWindow = std::pair<int64_t, int64_t>;
 
 /// What backward() sees. Rows of activation buffers: row 0 is the actual input X,
 /// row 1 + k is reference k. Multiplier buffers have one row per stream; stream s
 /// pairs X with reference stream_ref[s] (several targets share references).
 struct BackwardContext {
-  NonlinearRule rule = NonlinearRule::kRescale;
+  Rule rule = Rule::kRescale;        ///< the user's choice (layers apply Rescale unless kGradient)
   std::vector<const float*> in_act;  ///< per input: [1 + K, numel(input shape)]
   const float* out_act = nullptr;    ///< [1 + K, numel(output shape)]
   const float* out_mult = nullptr;   ///< [S, numel(output shape)]
@@ -66,8 +60,9 @@ inline ReceptiveField windowed_field(ReceptiveField rf, int64_t kernel, int64_t 
 }
 
 class Layer;
-/// A Sigmoid/Softmax/LogSoftmax: stripped from an explained output by default, since
-/// DeepLIFT explains the logits (Shrikumar et al. 2017, 3.6).
+/// A kind flagged kFinalActivation in the registry (Sigmoid, Softmax, LogSoftmax):
+/// stripped from an explained output by default, since DeepLIFT explains the logits
+/// (Shrikumar et al. 2017, 3.6).
 bool is_final_activation(const Layer& layer);
 
 class Layer {
@@ -81,10 +76,39 @@ class Layer {
   virtual void forward(const std::vector<const float*>& inputs, float* output,
                        int64_t batch) const = 0;
 
-  virtual RuleKind rule_kind() const = 0;
+  // ---- DeepLIFT: the layer owns its whole rule ----
+  /// What `inspect` prints: "linear", "rescale|reveal-cancel", "maxpool-cross", ...
+  virtual const char* rule_name() const = 0;
+  /// False: explaining through this layer is an error (backward() throws).
+  virtual bool has_rule() const { return true; }
+  /// backward() reads its inputs' activations (X and references), so they are kept.
+  virtual bool backward_reads_inputs() const { return false; }
   /// ACCUMULATES (+=) input multipliers into in_mult[i][S, numel(input i)].
   /// Throws ModelError for kinds with no rule.
   virtual void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const;
+  /// Where input `j`'s multipliers can be nonzero on its last axis when the output's
+  /// are zero outside `out` (profile targets read a cone of the input). Default:
+  /// `out` for an elementwise layer, else the whole axis.
+  virtual AxisWindow input_window(std::size_t j, AxisWindow out) const;
+
+  // RevealCancel (Shrikumar et al. 2017, 3.5.3) is the rule of a pair: a linear layer
+  // whose positive and negative input differences are kept apart, and the elementwise
+  // nonlinearity reading it. Both sides are virtuals; the default throws.
+  /// As the nonlinearity: backward_reveal_cancel() is implemented.
+  virtual bool reveals_cancellation() const { return false; }
+  /// As the linear layer: whether `rule` asks for RevealCancel at a nonlinearity after it.
+  virtual bool splits_for(Rule) const { return false; }
+  /// Linear side, forward: positive and negative parts of the output difference for each
+  /// reference k: dpos/dneg [K, numel(output)] (W+ dx+ + W- dx-, ...).
+  virtual void split_deltas(const float* in_act, int64_t refs, float* dpos, float* dneg) const;
+  /// Linear side, backward: separate multipliers for the positive and negative parts
+  /// (mult_pos/mult_neg [S, numel(output)]) accumulated into in_mult [S, numel(input)].
+  virtual void backward_split(const BackwardContext& ctx, const float* mult_pos,
+                              const float* mult_neg, float* in_mult) const;
+  /// Nonlinearity side: from dpos/dneg [K, n] of its input and ctx.out_mult, accumulate
+  /// mult_pos/mult_neg [S, n] for its input.
+  virtual void backward_reveal_cancel(const BackwardContext& ctx, const float* dpos,
+                                      const float* dneg, float* mult_pos, float* mult_neg) const;
 
   /// Every input's multipliers equal the output's (a sum with unit coefficients): the
   /// explainer may hand the output buffer to an input instead of copying it.
@@ -118,15 +142,13 @@ class WeightedLinearLayer : public Layer {
   /// out_mult are zero outside [lo, hi) of the output's last axis.
   virtual void apply_transpose(Weights w, const float* out_mult, float* in_mult, int64_t batch,
                                const int64_t* windows = nullptr) const = 0;
-  RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  const char* rule_name() const override { return "linear"; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override;
-
-  /// RevealCancel forward: positive and negative parts of the output difference for each
-  /// reference k: dpos/dneg [K, numel(output)] (Shrikumar et al.: W+ dx+ + W- dx-, ...).
-  void split_deltas(const float* in_act, int64_t refs, float* dpos, float* dneg) const;
-  /// RevealCancel backward: separate multipliers for the positive and negative parts.
+  /// RevealCancel after any weighted layer under Rule::kRevealCancel (Dense adds kGenomics).
+  bool splits_for(Rule rule) const override { return rule == Rule::kRevealCancel; }
+  void split_deltas(const float* in_act, int64_t refs, float* dpos, float* dneg) const override;
   void backward_split(const BackwardContext& ctx, const float* mult_pos, const float* mult_neg,
-                      float* in_mult) const;
+                      float* in_mult) const override;
 
  protected:
   using Layer::Layer;

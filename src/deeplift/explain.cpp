@@ -3,10 +3,10 @@
 #include <cstring>
 #include <set>
 
-#include "engine/layers/layers.hpp"
 #include "seqlift/deeplift.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
+#include "seqlift/layer.hpp"
 
 namespace seqlift {
 
@@ -38,7 +38,6 @@ bool delta_within_tolerance(double error, double delta) {
 }
 
 namespace {
-constexpr int kRevealCancel = -1;
 // Multiplier bytes per backward group (one value, all its streams). Measured on BPNet
 // (2 threads, 20 references): groups of 1 reference beat the whole chunk by 9-12%.
 constexpr int64_t kBackwardGroupBytes = int64_t(1) << 20;
@@ -89,32 +88,25 @@ Explainer::Explainer(const Model& model, ExplainOptions options)
     target_at_.push_back(explained[t]);
     output_at_.push_back(outputs[t]);
   }
-  // Which rule each elementwise nonlinearity uses.
-  nonlinear_rule_.assign(model.nodes().size(), static_cast<int>(NonlinearRule::kRescale));
+  // RevealCancel applies at a nonlinearity reading a linear layer that asks for it
+  // under the chosen rule (both sides are the layers' own properties).
+  reveal_cancel_at_.assign(model.nodes().size(), 0);
   for (std::size_t i = 0; i < model.nodes().size(); ++i) {
     const Node& node = model.nodes()[i];
-    if (options_.rule == Rule::kGradient) {
-      nonlinear_rule_[i] = static_cast<int>(NonlinearRule::kGradient);
-      continue;
-    }
-    if (node.layer->rule_kind() != RuleKind::kRescale || options_.rule == Rule::kRescale) continue;
+    if (!node.layer->reveals_cancellation()) continue;
     const int producer = model.values()[node.inputs[0]].producer;
-    const Layer* prev = producer >= 0 ? model.nodes()[producer].layer.get() : nullptr;
-    const bool after_linear = dynamic_cast<const WeightedLinearLayer*>(prev) != nullptr;
-    const bool after_dense = prev && prev->kind() == "Dense";
-    if ((options_.rule == Rule::kRevealCancel && after_linear) ||
-        (options_.rule == Rule::kGenomics && after_dense))
-      nonlinear_rule_[i] = kRevealCancel;
+    reveal_cancel_at_[i] =
+        producer >= 0 && model.nodes()[producer].layer->splits_for(options_.rule);
   }
-  // Activations the backward pass reads: inputs of nonlinear rules, the inputs of
-  // linear layers under a RevealCancel node, and the explained values and outputs.
+  // Activations the backward pass reads: the inputs of layers whose rule reads them,
+  // the inputs of linear layers under a RevealCancel node, and the explained values
+  // and outputs.
   keep_.assign(model.values().size(), 0);
   for (std::size_t i = 0; i < model.nodes().size(); ++i) {
     const Node& node = model.nodes()[i];
-    const RuleKind rk = node.layer->rule_kind();
-    if (rk == RuleKind::kRescale || rk == RuleKind::kMaxPool || rk == RuleKind::kComposite)
+    if (node.layer->backward_reads_inputs())
       for (int v : node.inputs) keep_[v] = 1;
-    if (nonlinear_rule_[i] == kRevealCancel)
+    if (reveal_cancel_at_[i])
       for (int v : model.nodes()[model.values()[node.inputs[0]].producer].inputs) keep_[v] = 1;
   }
   for (const auto& t : target_at_) keep_[t.first] = 1;
@@ -135,7 +127,7 @@ Explainer::Explainer(const Model& model, ExplainOptions options)
     for (int v : node.inputs) needed[v] = 1;
   }
   for (std::size_t v = 0; v < keep_.size(); ++v) keep_[v] = keep_[v] && needed[v];
-  for (int r : nonlinear_rule_) reveal_cancel_ = reveal_cancel_ || r == kRevealCancel;
+  for (char r : reveal_cancel_at_) reveal_cancel_ = reveal_cancel_ || r;
   compute_windows();
   for (const auto& v : model.values()) largest_value_ = std::max(largest_value_, numel(v.shape));
   for (std::size_t v = 0; v < model.values().size(); ++v)
@@ -148,36 +140,8 @@ Explainer::Explainer(const Model& model, ExplainOptions options)
 }
 
 namespace {
-using Window = std::pair<int64_t, int64_t>;  // [lo, hi) on a value's last axis; empty: lo >= hi
-
 int64_t last_axis(const Shape& s) {
   return s.empty() ? 1 : s.back();
-}
-
-// Where on input `j`'s last axis multipliers can be nonzero, given the output's window.
-Window input_window(const Node& node, std::size_t j, const Window& out, const Shape& in_shape,
-                    const Shape& out_shape) {
-  const int64_t li = last_axis(in_shape), lo_out = last_axis(out_shape);
-  const Window full{0, li};
-  if (const ConvParams* p = conv_params(*node.layer)) {
-    const int64_t span = p->dilation * (p->kernel - 1) + 1;
-    return {std::max<int64_t>(0, out.first * p->stride - p->pad_left),
-            std::min<int64_t>(li, (out.second - 1) * p->stride - p->pad_left + span)};
-  }
-  if (node.layer->is_elementwise() && in_shape == out_shape) return out;
-  std::vector<IndexSource> src;
-  float fill;
-  if (index_map_sources(*node.layer, src, fill)) {
-    Window w{li, 0};
-    for (std::size_t o = 0; o < src.size(); ++o) {
-      const int64_t pos = static_cast<int64_t>(o) % lo_out;
-      if (src[o].input != static_cast<int32_t>(j) || pos < out.first || pos >= out.second) continue;
-      w.first = std::min(w.first, src[o].index % li);
-      w.second = std::max(w.second, src[o].index % li + 1);
-    }
-    return w;
-  }
-  return full;
 }
 }  // namespace
 
@@ -189,19 +153,19 @@ void Explainer::compute_windows() {
     auto& w = window_[t];
     const auto [v, e] = target_at_[t];
     const int64_t l = last_axis(values[v].shape);
-    w[v] = e >= 0 ? Window{e % l, e % l + 1} : Window{0, l};
+    w[v] = e >= 0 ? AxisWindow{e % l, e % l + 1} : AxisWindow{0, l};
     for (int i = static_cast<int>(nodes.size()) - 1; i >= 0; --i) {
       const Node& node = nodes[i];
-      const Window out = w[node.output];
+      const AxisWindow out = w[node.output];
       if (!run_node_[i] || out.first >= out.second) continue;
       for (std::size_t j = 0; j < node.inputs.size(); ++j) {
         const int in = node.inputs[j];
-        const Window iw = input_window(node, j, out, values[in].shape, values[node.output].shape);
+        const AxisWindow iw = node.layer->input_window(j, out);
         if (iw.first >= iw.second) continue;
-        Window& cur = w[in];
+        AxisWindow& cur = w[in];
         cur = cur.first >= cur.second
                   ? iw
-                  : Window{std::min(cur.first, iw.first), std::max(cur.second, iw.second)};
+                  : AxisWindow{std::min(cur.first, iw.first), std::max(cur.second, iw.second)};
       }
     }
   }
@@ -321,8 +285,7 @@ void Explainer::backward_group(const float* x, const float* refs, int64_t k0, in
     const bool split = !mult_pos[ov].empty();
     if (mult[ov].empty() && !split) continue;  // does not reach the targets
     BackwardContext ctx;
-    ctx.rule = nonlinear_rule_[i] == kRevealCancel ? NonlinearRule::kRescale
-                                                   : static_cast<NonlinearRule>(nonlinear_rule_[i]);
+    ctx.rule = options_.rule;
     for (int v : node.inputs) ctx.in_act.push_back(acts[v].data());
     ctx.out_act = acts[ov].data();
     ctx.out_mult = mult[ov].data();
@@ -345,20 +308,18 @@ void Explainer::backward_group(const float* x, const float* refs, int64_t k0, in
           mp[j] += mult[ov][j];
           mn[j] += mult[ov][j];
         }
-      const auto* linear = dynamic_cast<const WeightedLinearLayer*>(node.layer.get());
-      linear->backward_split(ctx, mp.data(), mn.data(), buffer(mult, node.inputs[0]).data());
-    } else if (nonlinear_rule_[i] == kRevealCancel) {
+      node.layer->backward_split(ctx, mp.data(), mn.data(), buffer(mult, node.inputs[0]).data());
+    } else if (reveal_cancel_at_[i]) {
       const int in_v = node.inputs[0];
       const Node& prev = nodes[values[in_v].producer];
-      const auto* linear = dynamic_cast<const WeightedLinearLayer*>(prev.layer.get());
       const int64_t n = numel(values[in_v].shape);
       std::vector<float> dpos(kc * n), dneg(kc * n);
-      linear->split_deltas(acts[prev.inputs[0]].data(), kc, dpos.data(), dneg.data());
-      reveal_cancel_activation(*node.layer, acts[in_v].data() + n, dpos.data(), dneg.data(),
-                               mult[ov].data(), S, stream_ref.data(), buffer(mult_pos, in_v).data(),
-                               buffer(mult_neg, in_v).data());
+      prev.layer->split_deltas(acts[prev.inputs[0]].data(), kc, dpos.data(), dneg.data());
+      node.layer->backward_reveal_cancel(ctx, dpos.data(), dneg.data(),
+                                         buffer(mult_pos, in_v).data(),
+                                         buffer(mult_neg, in_v).data());
     } else {
-      if (node.layer->rule_kind() == RuleKind::kNone)
+      if (!node.layer->has_rule())
         throw ModelError(
             model_.source() + ": node '" + node.name + "' (" + node.layer->kind() +
             ") has no DeepLIFT rule" +

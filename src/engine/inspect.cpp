@@ -4,22 +4,6 @@
 
 namespace seqlift {
 
-const char* rule_name(RuleKind kind) {
-  switch (kind) {
-    case RuleKind::kLinear:
-      return "linear";
-    case RuleKind::kRescale:
-      return "rescale|reveal-cancel";
-    case RuleKind::kMaxPool:
-      return "maxpool-cross";
-    case RuleKind::kComposite:
-      return "composite-rescale";
-    case RuleKind::kNone:
-      return "none";
-  }
-  return "none";
-}
-
 ModelSummary summarize(const Model& model) {
   ModelSummary s;
   std::vector<ReceptiveField> rf(model.values().size());
@@ -31,7 +15,7 @@ ModelSummary summarize(const Model& model) {
     n.output_shape = shape_string(node.layer->output_shape());
     n.parameters = node.layer->parameter_count();
     n.flops = node.layer->flops();
-    n.rule = rule_name(node.layer->rule_kind());
+    n.rule = node.layer->rule_name();
     s.parameters += n.parameters;
     s.flops += n.flops;
     std::vector<ReceptiveField> ins;

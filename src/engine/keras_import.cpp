@@ -90,7 +90,7 @@ std::string read_text_file(const std::string& path) {
 
 int KerasImporter::emit(std::unique_ptr<Layer> layer, std::vector<int> inputs,
                         const std::string& suffix) {
-  const std::string name = name_prefix + cur_name + suffix;
+  const std::string name = name_prefix + cur_name + (suffix.empty() ? default_suffix : suffix);
   check_tensor_size(layer->output_shape(), path + ": layer '" + name + "'");
   Node node;
   node.name = name;
@@ -207,10 +207,10 @@ std::vector<int> KerasImporter::import_layer(const Json& entry, const std::vecto
   const Json& cfg = member(entry, "config");
   cur_class = cls;
   if (is_model_class(cls)) return import_model(entry, inputs);
-  const KerasLayerHandler* h = find_keras_handler(cls);
-  if (!h)
+  const KerasParser parser = find_keras_parser(cls);
+  if (!parser)
     fail("layer class '" + cls + "' is not supported; supported: " + supported_keras_layers());
-  return {h->import(*this, cfg, inputs)};
+  return {parser(*this, cfg, inputs)};
 }
 
 std::vector<int> KerasImporter::import_model(const Json& entry, const std::vector<int>& inputs) {

@@ -29,10 +29,11 @@ struct KerasImporter {
   std::vector<Node> nodes;
 
   // The layer being imported (for messages, node names and weight lookup).
-  std::string cur_name;      ///< Keras layer name
-  std::string cur_class;     ///< Keras class_name
-  std::string name_prefix;   ///< "outer_model/" inside nested models
-  std::string weight_group;  ///< HDF5 group holding the current layer's weights
+  std::string cur_name;        ///< Keras layer name
+  std::string cur_class;       ///< Keras class_name
+  std::string name_prefix;     ///< "outer_model/" inside nested models
+  std::string weight_group;    ///< HDF5 group holding the current layer's weights
+  std::string default_suffix;  ///< emit()'s suffix when none is given (activation())
 
   KerasImporter(std::string p, const Hdf5File& w, Model& m)
       : path(std::move(p)), weights(w), model(m) {}
@@ -80,12 +81,12 @@ struct KerasImporter {
   int make_input(const Json& batch_shape, const std::string& name);
 };
 
-/// One supported Keras layer class: how a call of it becomes engine nodes.
-struct KerasLayerHandler {
-  const char* class_name;
-  int (*import)(KerasImporter& imp, const Json& config, const std::vector<int>& inputs);
-};
-const KerasLayerHandler* find_keras_handler(const std::string& class_name);
+/// How a call of a supported Keras layer class becomes engine nodes; returns its output.
+using KerasParser = int (*)(KerasImporter& imp, const Json& config, const std::vector<int>& inputs);
+/// The parser of the kinds.def row listing `class_name` (or the Activation layer);
+/// nullptr when the class is not supported.
+KerasParser find_keras_parser(const std::string& class_name);
+/// "InputLayer, ..., Add, AveragePooling1D, ..." (from the registry) for error messages.
 std::string supported_keras_layers();
 
 /// Loads a Keras model: a full `model.save()` HDF5 file, or an architecture JSON

@@ -1,11 +1,13 @@
-// One handler per supported Keras layer class: how a call becomes engine nodes.
+// Keras config parsers: one per kinds.def row with Keras classes, turning a layer call
+// into engine nodes. The row lists the classes; kParsers below is generated from it.
 // Engine values are channels-first ([C, L] for a Keras (L, C) tensor); see
 // keras_importer.hpp.
-#include <array>
 #include <cmath>
+#include <string_view>
 
 #include "engine/index_maps.hpp"
 #include "engine/keras_importer.hpp"
+#include "engine/registry.hpp"
 
 namespace seqlift {
 namespace {
@@ -46,7 +48,7 @@ int64_t engine_axis(KerasImporter& imp, int64_t axis, std::size_t rank) {
   return axis == 2 ? 0 : 1;  // (L, C): axis 1 = length, axis 2 = channels
 }
 
-int import_conv1d(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_conv1d(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   require_channels_last(imp, cfg);
   const int x = sequence_input(imp, in);
   const Shape& s = imp.shape_of(x);
@@ -87,7 +89,7 @@ int import_conv1d(KerasImporter& imp, const Json& cfg, const Inputs& in) {
 }
 
 // Dense over the last Keras axis: on (n) directly, on (L, C) per position.
-int import_dense(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_dense(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   int x = one_input(imp, in);
   const Shape s = imp.shape_of(x);
   DenseParams p;
@@ -118,13 +120,13 @@ int import_dense(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   return imp.activation(imp.string_param(cfg, "activation", "linear"), y, "/activation");
 }
 
-int import_activation(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_activation_layer(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   const Json& a = imp.key(cfg, "activation");
   if (!a.is_string()) imp.fail("only named activations are supported, got " + a.dump());
   return imp.activation(a.get<std::string>(), one_input(imp, in), "");
 }
 
-int import_relu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_relu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   if (!cfg.value("max_value", Json()).is_null() || imp.float_param(cfg, "threshold", 0.0) != 0.0)
     imp.fail("ReLU with max_value or threshold is not supported");
   const double slope = imp.float_param(cfg, "negative_slope", 0.0);
@@ -133,30 +135,30 @@ int import_relu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   return imp.emit(make_activation("LeakyRelu", imp.shape_of(x), static_cast<float>(slope)), {x});
 }
 
-int import_leaky_relu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_leaky_relu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   const double alpha = imp.float_param(cfg, "alpha", imp.float_param(cfg, "negative_slope", 0.3));
   const int x = one_input(imp, in);
   return imp.emit(make_activation("LeakyRelu", imp.shape_of(x), static_cast<float>(alpha)), {x});
 }
 
-int import_elu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_elu(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   const int x = one_input(imp, in);
   return imp.emit(
       make_activation("Elu", imp.shape_of(x), static_cast<float>(imp.float_param(cfg, "alpha", 1))),
       {x});
 }
 
-int import_softmax(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_softmax(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   const int x = one_input(imp, in);
   const int64_t axis = engine_axis(imp, imp.int_param(cfg, "axis", -1), imp.shape_of(x).size());
   return imp.emit(make_softmax("Softmax", imp.shape_of(x), axis, false), {x});
 }
 
-int import_identity(KerasImporter& imp, const Json&, const Inputs& in) {
+int keras_identity(KerasImporter& imp, const Json&, const Inputs& in) {
   return one_input(imp, in);  // Dropout and friends do nothing at inference
 }
 
-int import_cropping1d(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_cropping1d(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   const int x = sequence_input(imp, in);
   const Shape s = imp.shape_of(x);
   const Json& c = imp.key(cfg, "cropping");
@@ -184,21 +186,20 @@ int merge_sum(KerasImporter& imp, const Inputs& in, std::vector<float> coefficie
   for (int v : in)
     if (imp.shape_of(v) != s)
       imp.fail("input shapes differ: " + shape_string(s) + " vs " + shape_string(imp.shape_of(v)));
-  return imp.emit(make_sum("Add", s, std::move(coefficients)), in);
+  return imp.emit(make_sum("Sum", s, std::move(coefficients)), in);
 }
 
-int import_add(KerasImporter& imp, const Json&, const Inputs& in) {
-  return merge_sum(imp, in, std::vector<float>(in.size(), 1.0f));
-}
-int import_subtract(KerasImporter& imp, const Json&, const Inputs& in) {
-  if (in.size() != 2) imp.fail("needs exactly two inputs");
-  return merge_sum(imp, in, {1.0f, -1.0f});
-}
-int import_average(KerasImporter& imp, const Json&, const Inputs& in) {
-  return merge_sum(imp, in, std::vector<float>(in.size(), 1.0f / static_cast<float>(in.size())));
+// Add, Subtract, Average.
+int keras_sum(KerasImporter& imp, const Json&, const Inputs& in) {
+  if (imp.cur_class == "Subtract") {
+    if (in.size() != 2) imp.fail("needs exactly two inputs");
+    return merge_sum(imp, in, {1.0f, -1.0f});
+  }
+  const float c = imp.cur_class == "Average" ? 1.0f / static_cast<float>(in.size()) : 1.0f;
+  return merge_sum(imp, in, std::vector<float>(in.size(), c));
 }
 
-int import_concatenate(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_concatenate(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   if (in.empty()) imp.fail("needs inputs");
   std::vector<Shape> shapes;
   for (int v : in) shapes.push_back(imp.shape_of(v));
@@ -210,14 +211,14 @@ int import_concatenate(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   return imp.emit(make_index_map("Concat", shapes, out, std::move(map)), in);
 }
 
-int import_flatten(KerasImporter& imp, const Json&, const Inputs& in) {
+int keras_flatten(KerasImporter& imp, const Json&, const Inputs& in) {
   const int x = one_input(imp, in);
   const Shape s = imp.shape_of(x);
   if (s.size() == 1) return x;
   return imp.emit(make_index_map("Flatten", {s}, {numel(s)}, imp.keras_order(s)), {x});
 }
 
-int import_reshape(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_reshape(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   const int x = one_input(imp, in);
   const Shape s = imp.shape_of(x);
   const Json& t = imp.key(cfg, "target_shape");
@@ -255,7 +256,7 @@ int import_reshape(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   return imp.emit(make_index_map("Reshape", {s}, out, std::move(map)), {x});
 }
 
-int import_global_average(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_global_average(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   require_channels_last(imp, cfg);
   const int x = sequence_input(imp, in);
   return imp.emit(
@@ -273,7 +274,7 @@ PoolParams sequence_pool(KerasImporter& imp, const Json& cfg, const Inputs& in, 
   return p;
 }
 
-int import_global_max(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int global_max(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   int x;
   PoolParams p = sequence_pool(imp, cfg, in, x);
   const Shape s = imp.shape_of(x);
@@ -298,14 +299,16 @@ int import_pool(KerasImporter& imp, const Json& cfg, const Inputs& in, bool max)
   if (p.length_out() <= 0) imp.fail("input length " + std::to_string(s[1]) + " < pool size");
   return imp.emit(max ? make_maxpool("MaxPool", p) : make_avgpool("AveragePool", p), {x});
 }
-int import_maxpool(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+// MaxPooling1D, MaxPool1D, GlobalMaxPooling1D.
+int keras_maxpool(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  if (imp.cur_class == "GlobalMaxPooling1D") return global_max(imp, cfg, in);
   return import_pool(imp, cfg, in, true);
 }
-int import_avgpool(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_avgpool(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   return import_pool(imp, cfg, in, false);
 }
 
-int import_batchnorm(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_batchnorm(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   const int x = one_input(imp, in);
   const Shape s = imp.shape_of(x);
   const Json& axis_json = cfg.value("axis", Json(-1));
@@ -330,7 +333,7 @@ int import_batchnorm(KerasImporter& imp, const Json& cfg, const Inputs& in) {
       shift[ch * per + j] = static_cast<float>(beta[ch] - mean[ch] * g);
     }
   }
-  return imp.emit(make_affine("BatchNormalization", s, std::move(scale), std::move(shift)), {x});
+  return imp.emit(make_affine("BatchNorm", s, std::move(scale), std::move(shift)), {x});
 }
 
 std::string base64_decode(const std::string& in) {
@@ -363,7 +366,7 @@ std::string base64_decode(const std::string& in) {
 
 // Lambda layers hold Python bytecode, which cannot be run here. The one accepted is
 // chrombpnet's counts head: logsumexp over the last axis, keepdims=True.
-int import_lambda(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+int keras_lambda(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   std::string code;
   if (cfg.contains("function")) {
     const Json& f = cfg["function"];
@@ -388,60 +391,40 @@ int import_lambda(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   return imp.emit(make_logsumexp("ReduceLogSumExp", s, {0}, true), {x});
 }
 
-const std::array<KerasLayerHandler, 27> kHandlers = {{
-    {"Activation", import_activation},
-    {"Add", import_add},
-    {"AlphaDropout", import_identity},
-    {"Average", import_average},
-    {"AveragePooling1D", import_avgpool},
-    {"BatchNormalization", import_batchnorm},
-    {"Concatenate", import_concatenate},
-    {"Conv1D", import_conv1d},
-    {"Convolution1D", import_conv1d},
-    {"Cropping1D", import_cropping1d},
-    {"Dense", import_dense},
-    {"Dropout", import_identity},
-    {"ELU", import_elu},
-    {"Flatten", import_flatten},
-    {"GaussianDropout", import_identity},
-    {"GaussianNoise", import_identity},
-    {"GlobalAveragePooling1D", import_global_average},
-    {"GlobalMaxPooling1D", import_global_max},
-    {"Lambda", import_lambda},
-    {"LeakyReLU", import_leaky_relu},
-    {"MaxPooling1D", import_maxpool},
-    {"ReLU", import_relu},
-    {"Reshape", import_reshape},
-    {"Softmax", import_softmax},
-    {"SpatialDropout1D", import_identity},
-    {"Subtract", import_subtract},
-    {"AvgPool1D", import_avgpool},
-}};
+// kinds.def: a row's Keras classes and its parser go together (checked at compile time).
+constexpr bool is_null(std::nullptr_t) {
+  return true;
+}
+constexpr bool is_null(KerasParser) {
+  return false;
+}
+#define SEQLIFT_KIND(kind, onnx, onnx_fn, keras, keras_fn, acts, chain, flags) \
+  static_assert(std::string_view(keras).empty() || !is_null(keras_fn),         \
+                #kind ": kinds.def lists Keras classes without a parser");
+#include "engine/kinds.def"
+#undef SEQLIFT_KIND
+
+#define SEQLIFT_KIND(kind, onnx, onnx_fn, keras, keras_fn, acts, chain, flags) \
+  KerasParser(keras_fn),
+constexpr KerasParser kParsers[] = {
+#include "engine/kinds.def"
+};
+#undef SEQLIFT_KIND
 
 }  // namespace
 
 int KerasImporter::activation(const std::string& name, int value, const std::string& suffix) {
-  static const std::array<std::pair<const char*, const char*>, 9> kinds = {{
-      {"relu", "Relu"},
-      {"sigmoid", "Sigmoid"},
-      {"tanh", "Tanh"},
-      {"softplus", "Softplus"},
-      {"elu", "Elu"},
-      {"exponential", "Exp"},
-      {"gelu", "Gelu"},
-      {"swish", "Silu"},
-      {"silu", "Silu"},
-  }};
-  if (name == "linear") return value;
-  if (name == "softmax")
-    return emit(make_softmax("Softmax", shape_of(value), 0, false), {value}, suffix);
-  for (const auto& [keras, kind] : kinds)
-    if (name == keras)
-      return emit(make_activation(kind, shape_of(value), name == "elu" ? 1.0f : 0.0f), {value},
-                  suffix);
-  fail("activation '" + name +
-       "' is not supported (linear, relu, sigmoid, tanh, softplus, elu, exponential, gelu, "
-       "swish, softmax)");
+  const KindSpec* k = find_kind_for_keras_activation(name);
+  if (!k)
+    fail("activation '" + name + "' is not supported (" + supported_keras_activations() + ")");
+  if (k->flags & kNoNode) return value;
+  const KerasParser parser = kParsers[k->index];
+  if (!parser) return emit(make_activation(k->kind, shape_of(value)), {value}, suffix);
+  // The kind's own layer class with its defaults (ELU alpha 1, softmax over channels).
+  default_suffix = suffix;
+  const int y = parser(*this, Json::object(), {value});
+  default_suffix.clear();
+  return y;
 }
 
 std::vector<IndexSource> KerasImporter::keras_order(const Shape& s) const {
@@ -456,16 +439,15 @@ std::vector<IndexSource> KerasImporter::keras_order(const Shape& s) const {
   return map;
 }
 
-const KerasLayerHandler* find_keras_handler(const std::string& class_name) {
-  for (const auto& h : kHandlers)
-    if (class_name == h.class_name) return &h;
-  return nullptr;
+KerasParser find_keras_parser(const std::string& class_name) {
+  if (class_name == "Activation") return keras_activation_layer;
+  const KindSpec* k = find_kind_for_keras_class(class_name);
+  return k ? kParsers[k->index] : nullptr;
 }
 
 std::string supported_keras_layers() {
-  std::string s = "InputLayer, Functional/Model/Sequential (nested)";
-  for (const auto& h : kHandlers) s += std::string(", ") + h.class_name;
-  return s;
+  return "InputLayer, Functional/Model/Sequential (nested), Activation, " +
+         supported_keras_classes();
 }
 
 }  // namespace seqlift

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/layers/layers.hpp"
+#include "engine/registry.hpp"
 #include "seqlift/error.hpp"
 
 namespace seqlift {
@@ -33,6 +34,22 @@ void check_tensor_size(const Shape& shape, const std::string& what) {
 
 void Layer::backward(const BackwardContext&, const std::vector<float*>&) const {
   throw ModelError("layer kind " + kind_ + " has no DeepLIFT rule");
+}
+
+AxisWindow Layer::input_window(std::size_t j, AxisWindow out) const {
+  if (is_elementwise() && input_shapes_[j] == output_shape_) return out;
+  return {0, input_shapes_[j].empty() ? 1 : input_shapes_[j].back()};
+}
+
+void Layer::split_deltas(const float*, int64_t, float*, float*) const {
+  throw ModelError("layer kind " + kind_ + " cannot split differences for RevealCancel");
+}
+void Layer::backward_split(const BackwardContext&, const float*, const float*, float*) const {
+  throw ModelError("layer kind " + kind_ + " cannot take split multipliers for RevealCancel");
+}
+void Layer::backward_reveal_cancel(const BackwardContext&, const float*, const float*, float*,
+                                   float*) const {
+  throw ModelError("layer kind " + kind_ + " has no RevealCancel rule");
 }
 
 ReceptiveField Layer::receptive_field(const std::vector<ReceptiveField>& inputs) const {
@@ -97,7 +114,8 @@ void WeightedLinearLayer::backward_split(const BackwardContext& ctx, const float
 }
 
 bool is_final_activation(const Layer& layer) {
-  return layer.kind() == "Sigmoid" || layer.kind() == "Softmax" || layer.kind() == "LogSoftmax";
+  const KindSpec* k = find_kind(layer.kind());
+  return k && (k->flags & kFinalActivation);
 }
 
 }  // namespace seqlift

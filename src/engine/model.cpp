@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
+#include "engine/registry.hpp"
 #include "seqlift/error.hpp"
 
 namespace seqlift {
@@ -19,6 +21,11 @@ int Model::add_value(const std::string& name, Shape shape, int producer) {
 }
 
 void Model::add_node(Node node) {
+  // Every layer an importer builds is a registered kind (kinds.def): a kind added
+  // without its row fails on the first model that uses it.
+  if (!find_kind(node.layer->kind()))
+    throw std::logic_error("layer kind '" + node.layer->kind() + "' of node '" + node.name +
+                           "' is not registered in kinds.def");
   values_[node.output].producer = static_cast<int>(nodes_.size());
   nodes_.push_back(std::move(node));
 }

@@ -16,6 +16,7 @@
 #include "engine/index_maps.hpp"
 #include "engine/layers/layers.hpp"
 #include "engine/onnx_importer.hpp"
+#include "engine/registry.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/model.hpp"
 
@@ -191,7 +192,8 @@ void OnnxImporter::load() {
 }
 
 // GELU exported as Div(x, sqrt2) -> Erf -> Add(1) -> Mul(x, .) -> Mul(0.5) (or with the
-// 0.5 applied to x first) and SiLU as Sigmoid(x) -> Mul(x, .) become one node each.
+// 0.5 applied to x first) and the registry's chains (SiLU as Sigmoid(x) -> Mul(x, .))
+// become one node each.
 void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
   std::map<std::string, std::vector<std::size_t>> users;
   std::map<std::string, std::size_t> producer;
@@ -229,6 +231,31 @@ void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
     for (auto p : parts) drop[p] = true;
     drop[last] = false;
     ns[last] = fused;
+  };
+  // x * opN(...op1(x)) -> the kind whose kinds.def chain is op1..opN (SiLU: Sigmoid;
+  // Mish: Softplus, Tanh); each intermediate read only by the next step.
+  auto fuse_chain = [&](std::size_t i) {
+    for (const KindSpec& k : registered_kinds()) {
+      const auto& chain = k.onnx_chain;
+      if (chain.empty() || ns[i].op_type() != chain[0]) continue;
+      std::vector<std::size_t> parts{i};
+      std::string desc = chain[0];
+      for (std::size_t c = 1; c < chain.size() && !parts.empty(); ++c) {
+        const long next = only_user(ns[parts.back()].output(0));
+        if (next < 0 || ns[next].op_type() != chain[c] || ns[next].input_size() != 1)
+          parts.clear();
+        else
+          parts.push_back(std::size_t(next)), desc += "+" + chain[c];
+      }
+      if (parts.empty()) continue;
+      const long m = only_user(ns[parts.back()].output(0));
+      if (m < 0 || ns[m].op_type() != "Mul" ||
+          other_input(ns[m], ns[parts.back()].output(0)) != ns[i].input(0))
+        continue;
+      parts.push_back(std::size_t(m));
+      replace(parts, ns[i].input(0), k.kind, desc + "+Mul");
+      return;
+    }
   };
   for (std::size_t i = 0; i < ns.size(); ++i) {
     if (drop[i]) continue;
@@ -270,11 +297,8 @@ void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
         replace({pit->second, i, std::size_t(add), hp->second, std::size_t(m1)}, x, "Gelu",
                 "Div+Erf+Add+Mul+Mul");
       }
-    } else if (n.op_type() == "Sigmoid") {
-      long m = only_user(n.output(0));
-      if (m < 0 || ns[m].op_type() != "Mul" || other_input(ns[m], n.output(0)) != n.input(0))
-        continue;
-      replace({i, std::size_t(m)}, n.input(0), "Silu", "Sigmoid+Mul");
+    } else {
+      fuse_chain(i);
     }
   }
   std::vector<onnx::NodeProto> kept;
@@ -509,11 +533,11 @@ void OnnxImporter::import_graph() {
 }
 
 void OnnxImporter::import_node(const onnx::NodeProto& n) {
-  const OpHandler* handler = find_op_handler(n.op_type());
-  if (!handler)
+  const OnnxParser parser = find_onnx_parser(n.op_type());
+  if (!parser)
     throw ModelError(path + ": node '" + cur_name + "' (op " + n.op_type() +
                      ") is not supported; supported ops: " + supported_ops_list());
-  handler->import(*this, n);
+  parser(*this, n);
 }
 
 std::unique_ptr<Model> load_onnx(const std::string& path, int input_length) {

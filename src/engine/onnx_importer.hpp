@@ -106,14 +106,11 @@ struct OnnxImporter {
   void fuse_patterns(std::vector<onnx::NodeProto>& nodes_in);
 };
 
-/// One supported ONNX op: how it becomes a layer (or an alias) in the model.
-struct OpHandler {
-  const char* op;
-  void (*import)(OnnxImporter& imp, const onnx::NodeProto& n);
-};
-/// nullptr when the op is not supported.
-const OpHandler* find_op_handler(const std::string& op);
-/// "Add, AveragePool, ..." for error messages.
+/// How a supported ONNX op becomes a layer (or an alias) in the model.
+using OnnxParser = void (*)(OnnxImporter& imp, const onnx::NodeProto& n);
+/// The parser of the kinds.def row listing `op`; nullptr when the op is not supported.
+OnnxParser find_onnx_parser(const std::string& op);
+/// "Add, AveragePool, ..." (from the registry) for error messages.
 std::string supported_ops_list();
 
 std::unique_ptr<Model> load_onnx(const std::string& path, int input_length);

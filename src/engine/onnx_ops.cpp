@@ -1,9 +1,13 @@
-// The registry: one handler per supported ONNX op, turning a node into a layer.
+// ONNX attribute parsers: one per kinds.def row with ONNX ops, turning a node into a
+// layer (or an alias). The row lists the ops; kParsers below is generated from it.
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string_view>
 
 #include "engine/index_maps.hpp"
 #include "engine/onnx_importer.hpp"
+#include "engine/registry.hpp"
 #include "seqlift/error.hpp"
 
 namespace seqlift {
@@ -12,36 +16,28 @@ namespace {
 using Imp = OnnxImporter;
 using NodeP = onnx::NodeProto;
 
-void emit_activation(Imp& imp, const NodeP& n, const std::string& kind, float alpha) {
+// Every kActivation kind: the op's registered kind, with its alpha attribute when the
+// op has one (LeakyRelu, Elu; the kind's default otherwise). Fused composites (Silu,
+// Mish) name their parts in doc_string.
+void op_activation(Imp& imp, const NodeP& n) {
   const int v = imp.value(0);
-  std::string op = n.doc_string().empty() ? n.op_type() : n.doc_string();
-  imp.emit(make_activation(kind, imp.shape_of(0), alpha), {v}, n.output(0), op);
-}
-
-// Relu, Sigmoid, Tanh, Softplus, Exp, Log and the fused Silu: the op name is the kind.
-void op_activation(Imp& i, const NodeP& n) {
-  emit_activation(i, n, n.op_type(), 0);
-}
-void op_leaky(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "LeakyRelu", attr_float(n, "alpha", 0.01f));
-}
-void op_elu(Imp& i, const NodeP& n) {
-  emit_activation(i, n, "Elu", attr_float(n, "alpha", 1.0f));
+  const std::string op = n.doc_string().empty() ? n.op_type() : n.doc_string();
+  std::optional<float> alpha;
+  if (find_attr(n, "alpha")) alpha = attr_float(n, "alpha", 0);
+  imp.emit(make_activation(find_kind_for_onnx_op(n.op_type())->kind, imp.shape_of(0), alpha), {v},
+           n.output(0), op);
 }
 void op_gelu(Imp& i, const NodeP& n) {
+  if (n.op_type() == "Erf")
+    i.fail("Erf is supported only inside a GELU pattern (Div, Erf, Add, Mul, Mul)");
   if (attr_string(n, "approximate", "none") != "none")
     i.fail("only the exact (erf) GELU is supported");
-  emit_activation(i, n, "Gelu", 0);
-}
-void op_erf(Imp& i, const NodeP&) {
-  i.fail("Erf is supported only inside a GELU pattern (Div, Erf, Add, Mul, Mul)");
+  op_activation(i, n);
 }
 
+// Identity, Dropout (inference) and Cast to float: an alias, no node.
 void op_identity(Imp& i, const NodeP& n) {
-  i.alias(n.output(0), i.value(0));
-}
-void op_cast(Imp& i, const NodeP& n) {
-  if (attr_int(n, "to", 1) != onnx::TensorProto_DataType_FLOAT)
+  if (n.op_type() == "Cast" && attr_int(n, "to", 1) != onnx::TensorProto_DataType_FLOAT)
     i.fail("casts a computed tensor to a non-float type");
   i.alias(n.output(0), i.value(0));
 }
@@ -190,6 +186,13 @@ void op_matmul(Imp& imp, const NodeP& n) {
   imp.emit(make_dense(p), {in}, n.output(0));
 }
 
+void op_dense(Imp& imp, const NodeP& n) {
+  if (n.op_type() == "Gemm")
+    op_gemm(imp, n);
+  else
+    op_matmul(imp, n);
+}
+
 void op_binary(Imp& imp, const NodeP& n) {
   const std::string& op = n.op_type();
   const bool c0 = imp.is_const(n.input(0)), c1 = imp.is_const(n.input(1));
@@ -203,7 +206,7 @@ void op_binary(Imp& imp, const NodeP& n) {
                shape_string(imp.shape_of(1)) +
                " (broadcasting two computed tensors is not supported)");
     const int a = imp.value(0), b = imp.value(1);
-    imp.emit(make_sum(op, imp.shape_of(0), {1.0f, op == "Sub" ? -1.0f : 1.0f}), {a, b},
+    imp.emit(make_sum("Sum", imp.shape_of(0), {1.0f, op == "Sub" ? -1.0f : 1.0f}), {a, b},
              n.output(0));
     return;
   }
@@ -227,7 +230,7 @@ void op_binary(Imp& imp, const NodeP& n) {
     for (double x : c) scale.push_back(float(1.0 / x));
   else
     imp.fail("division of a constant by a computed tensor is not supported");
-  imp.emit(make_affine(op, s, scale, shift), {v}, n.output(0));
+  imp.emit(make_affine("Affine", s, scale, shift), {v}, n.output(0));
 }
 
 PoolParams pool_params(Imp& imp, const NodeP& n, bool global) {
@@ -253,19 +256,13 @@ PoolParams pool_params(Imp& imp, const NodeP& n, bool global) {
 void op_maxpool(Imp& imp, const NodeP& n) {
   if (n.output_size() > 1 && !n.output(1).empty()) imp.fail("the Indices output is not supported");
   const int v = imp.value(0);
-  imp.emit(make_maxpool("MaxPool", pool_params(imp, n, false)), {v}, n.output(0));
-}
-void op_globalmax(Imp& imp, const NodeP& n) {
-  const int v = imp.value(0);
-  imp.emit(make_maxpool("GlobalMaxPool", pool_params(imp, n, true)), {v}, n.output(0));
+  imp.emit(make_maxpool("MaxPool", pool_params(imp, n, n.op_type() == "GlobalMaxPool")), {v},
+           n.output(0));
 }
 void op_avgpool(Imp& imp, const NodeP& n) {
   const int v = imp.value(0);
-  imp.emit(make_avgpool("AveragePool", pool_params(imp, n, false)), {v}, n.output(0));
-}
-void op_globalavg(Imp& imp, const NodeP& n) {
-  const int v = imp.value(0);
-  imp.emit(make_avgpool("GlobalAveragePool", pool_params(imp, n, true)), {v}, n.output(0));
+  imp.emit(make_avgpool("AveragePool", pool_params(imp, n, n.op_type() == "GlobalAveragePool")),
+           {v}, n.output(0));
 }
 
 std::vector<int64_t> reduce_axes(Imp& imp, const NodeP& n) {
@@ -295,7 +292,8 @@ void op_softmax(Imp& imp, const NodeP& n) {
 
 void emit_reshape(Imp& imp, const NodeP& n, const Shape& out) {
   const int v = imp.value(0);
-  imp.emit(make_reshape(n.op_type(), imp.shape_of(0), out), {v}, n.output(0));
+  imp.emit(make_reshape(n.op_type() == "Flatten" ? "Flatten" : "Reshape", imp.shape_of(0), out),
+           {v}, n.output(0));
 }
 
 void op_flatten(Imp& imp, const NodeP& n) {
@@ -304,7 +302,10 @@ void op_flatten(Imp& imp, const NodeP& n) {
   emit_reshape(imp, n, {numel(imp.shape_of(0))});
 }
 
+void op_squeeze_unsqueeze(Imp& imp, const NodeP& n);
+
 void op_reshape(Imp& imp, const NodeP& n) {
+  if (n.op_type() != "Reshape") return op_squeeze_unsqueeze(imp, n);
   const Shape& s = imp.shape_of(0);
   std::vector<int64_t> target = imp.constant(1).ints();
   if (target.empty() || (target[0] != 0 && target[0] != 1 && target[0] != -1))
@@ -474,64 +475,34 @@ void op_pad(Imp& imp, const NodeP& n) {
   imp.emit(make_index_map("Pad", {s}, out, std::move(map), fill), {v}, n.output(0));
 }
 
-// Keep sorted by op name (checked at start-up below).
-constexpr OpHandler kHandlers[] = {
-    {"Add", op_binary},
-    {"AveragePool", op_avgpool},
-    {"BatchNormalization", op_batchnorm},
-    {"Cast", op_cast},
-    {"Concat", op_concat},
-    {"Conv", op_conv},
-    {"Div", op_binary},
-    {"Dropout", op_identity},
-    {"Elu", op_elu},
-    {"Erf", op_erf},
-    {"Exp", op_activation},
-    {"Flatten", op_flatten},
-    {"Gather", op_gather},
-    {"Gelu", op_gelu},
-    {"Gemm", op_gemm},
-    {"GlobalAveragePool", op_globalavg},
-    {"GlobalMaxPool", op_globalmax},
-    {"Identity", op_identity},
-    {"LeakyRelu", op_leaky},
-    {"Log", op_activation},
-    {"LogSoftmax", op_softmax},
-    {"MatMul", op_matmul},
-    {"MaxPool", op_maxpool},
-    {"Mul", op_binary},
-    {"Pad", op_pad},
-    {"ReduceLogSumExp", op_reduce},
-    {"ReduceMean", op_reduce},
-    {"ReduceSum", op_reduce},
-    {"Relu", op_activation},
-    {"Reshape", op_reshape},
-    {"Sigmoid", op_activation},
-    {"Silu", op_activation},
-    {"Slice", op_slice},
-    {"Softmax", op_softmax},
-    {"Softplus", op_activation},
-    {"Squeeze", op_squeeze_unsqueeze},
-    {"Sub", op_binary},
-    {"Tanh", op_activation},
-    {"Transpose", op_transpose},
-    {"Unsqueeze", op_squeeze_unsqueeze},
+// kinds.def: a row's ONNX ops and its parser go together (checked at compile time).
+constexpr bool is_null(std::nullptr_t) {
+  return true;
+}
+constexpr bool is_null(OnnxParser) {
+  return false;
+}
+#define SEQLIFT_KIND(kind, onnx, onnx_fn, keras, keras_fn, acts, chain, flags) \
+  static_assert(std::string_view(onnx).empty() == is_null(onnx_fn),            \
+                #kind ": kinds.def lists ONNX ops without a parser or a parser without ops");
+#include "engine/kinds.def"
+#undef SEQLIFT_KIND
+
+#define SEQLIFT_KIND(kind, onnx, onnx_fn, keras, keras_fn, acts, chain, flags) OnnxParser(onnx_fn),
+constexpr OnnxParser kParsers[] = {
+#include "engine/kinds.def"
 };
-constexpr std::size_t kHandlerCount = sizeof(kHandlers) / sizeof(kHandlers[0]);
-static_assert(kHandlerCount == 40, "update the op count when adding a handler");
+#undef SEQLIFT_KIND
 
 }  // namespace
 
-const OpHandler* find_op_handler(const std::string& op) {
-  auto it = std::lower_bound(std::begin(kHandlers), std::end(kHandlers), op,
-                             [](const OpHandler& h, const std::string& o) { return h.op < o; });
-  return it != std::end(kHandlers) && op == it->op ? it : nullptr;
+OnnxParser find_onnx_parser(const std::string& op) {
+  const KindSpec* k = find_kind_for_onnx_op(op);
+  return k ? kParsers[k->index] : nullptr;
 }
 
 std::string supported_ops_list() {
-  std::string s;
-  for (const auto& h : kHandlers) s += (s.empty() ? "" : ", ") + std::string(h.op);
-  return s +
+  return supported_onnx_ops() +
          " (plus Constant and shape arithmetic: Shape, Gather, Unsqueeze, Concat, Slice on "
          "constants)";
 }

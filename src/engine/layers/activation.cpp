@@ -4,6 +4,7 @@
 // the gradient rule (for comparison only) uses f'(x).
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "engine/layers/layers.hpp"
 #include "seqlift/error.hpp"
@@ -13,15 +14,19 @@ namespace {
 
 enum class Fn { kRelu, kLeakyRelu, kElu, kSigmoid, kTanh, kSoftplus, kGelu, kSilu, kExp, kLog };
 
+// Kind name (a kActivation row of kinds.def), function, default alpha (ONNX defaults).
 struct FnName {
   const char* name;
   Fn fn;
+  float alpha;
 };
-constexpr FnName kFunctions[] = {{"Relu", Fn::kRelu}, {"LeakyRelu", Fn::kLeakyRelu},
-                                 {"Elu", Fn::kElu},   {"Sigmoid", Fn::kSigmoid},
-                                 {"Tanh", Fn::kTanh}, {"Softplus", Fn::kSoftplus},
-                                 {"Gelu", Fn::kGelu}, {"Silu", Fn::kSilu},
-                                 {"Exp", Fn::kExp},   {"Log", Fn::kLog}};
+constexpr FnName kFunctions[] = {
+    {"Relu", Fn::kRelu, 0}, {"LeakyRelu", Fn::kLeakyRelu, 0.01f},
+    {"Elu", Fn::kElu, 1},   {"Sigmoid", Fn::kSigmoid, 0},
+    {"Tanh", Fn::kTanh, 0}, {"Softplus", Fn::kSoftplus, 0},
+    {"Gelu", Fn::kGelu, 0}, {"Silu", Fn::kSilu, 0},
+    {"Exp", Fn::kExp, 0},   {"Log", Fn::kLog, 0},
+};
 
 constexpr double kRescaleThreshold = 1e-6;
 constexpr double kInvSqrt2 = 0.70710678118654752440;
@@ -107,7 +112,9 @@ class Activation final : public Layer {
   }
 
   bool is_elementwise() const override { return true; }
-  RuleKind rule_kind() const override { return RuleKind::kRescale; }
+  const char* rule_name() const override { return "rescale|reveal-cancel"; }
+  bool backward_reads_inputs() const override { return true; }
+  bool reveals_cancellation() const override { return true; }
   bool can_overwrite_input_multipliers() const override { return true; }
 
   // Multiplier of each reference's difference at every element: ratio[k * n + i].
@@ -115,7 +122,7 @@ class Activation final : public Layer {
   void ratios(const BackwardContext& ctx, int64_t n, std::vector<float>& ratio) const {
     const float* x = ctx.in_act[0];
     ratio.resize(ctx.refs * n);
-    if (ctx.rule == NonlinearRule::kGradient) {
+    if (ctx.rule == Rule::kGradient) {
       for (int64_t i = 0; i < n; ++i) ratio[i] = static_cast<float>(derivative(x[i]));
       for (int64_t k = 1; k < ctx.refs; ++k)
         std::copy(ratio.begin(), ratio.begin() + n, ratio.begin() + k * n);
@@ -153,7 +160,7 @@ class Activation final : public Layer {
 
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_);
-    if (fn_ == Fn::kRelu && ctx.rule == NonlinearRule::kRescale) {
+    if (fn_ == Fn::kRelu && ctx.rule != Rule::kGradient) {
       // Ratios on the fly: one pass over the multipliers, no [K, n] ratio buffer to
       // write and read back (a division costs less than that memory traffic).
       const float* x = ctx.in_act[0];
@@ -191,6 +198,22 @@ class Activation final : public Layer {
                                                : yneg / dneg;
   }
 
+  void backward_reveal_cancel(const BackwardContext& ctx, const float* dpos, const float* dneg,
+                              float* mult_pos, float* mult_neg) const override {
+    const int64_t n = numel(output_shape_);
+    const float* ref_in = ctx.in_act[0] + n;
+    for (int64_t s = 0; s < ctx.streams; ++s) {
+      const int64_t k = ctx.stream_ref[s];
+      const float* m = ctx.out_mult + s * n;
+      for (int64_t i = 0; i < n; ++i) {
+        double mp, mn;
+        reveal_cancel(ref_in[k * n + i], dpos[k * n + i], dneg[k * n + i], mp, mn);
+        mult_pos[s * n + i] += static_cast<float>(m[i] * mp);
+        mult_neg[s * n + i] += static_cast<float>(m[i] * mn);
+      }
+    }
+  }
+
  private:
   Fn fn_;
   double alpha_;
@@ -198,34 +221,21 @@ class Activation final : public Layer {
 
 }  // namespace
 
-bool is_activation_kind(const std::string& kind) {
-  for (const auto& f : kFunctions)
-    if (kind == f.name) return true;
-  return false;
+const std::vector<std::string>& activation_kinds() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& f : kFunctions) v.push_back(f.name);
+    return v;
+  }();
+  return names;
 }
 
-std::unique_ptr<Layer> make_activation(const std::string& kind, const Shape& shape, float alpha) {
+std::unique_ptr<Layer> make_activation(const std::string& kind, const Shape& shape,
+                                       std::optional<float> alpha) {
   for (const auto& f : kFunctions)
-    if (kind == f.name) return std::make_unique<Activation>(kind, f.fn, shape, alpha);
+    if (kind == f.name)
+      return std::make_unique<Activation>(kind, f.fn, shape, alpha.value_or(f.alpha));
   throw ModelError("unknown activation " + kind);
-}
-
-void reveal_cancel_activation(const Layer& layer, const float* ref_in, const float* dpos,
-                              const float* dneg, const float* out_mult, int64_t streams,
-                              const int* stream_ref, float* mult_pos, float* mult_neg) {
-  const auto* act = dynamic_cast<const Activation*>(&layer);
-  if (!act) throw ModelError("RevealCancel needs an elementwise activation, got " + layer.kind());
-  const int64_t n = numel(layer.output_shape());
-  for (int64_t s = 0; s < streams; ++s) {
-    const int64_t k = stream_ref[s];
-    const float* m = out_mult + s * n;
-    for (int64_t i = 0; i < n; ++i) {
-      double mp, mn;
-      act->reveal_cancel(ref_in[k * n + i], dpos[k * n + i], dneg[k * n + i], mp, mn);
-      mult_pos[s * n + i] += static_cast<float>(m[i] * mp);
-      mult_neg[s * n + i] += static_cast<float>(m[i] * mn);
-    }
-  }
 }
 
 }  // namespace seqlift

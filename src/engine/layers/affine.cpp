@@ -26,7 +26,7 @@ class Affine final : public Layer {
     }
   }
   bool is_elementwise() const override { return true; }
-  RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  const char* rule_name() const override { return "linear"; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_);
     for (int64_t s = 0; s < ctx.streams; ++s) {

@@ -49,7 +49,7 @@ class AvgPool final : public Layer {
     }
   }
 
-  RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  const char* rule_name() const override { return "linear"; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t lo = output_shape_[1];
     for (int64_t row = 0; row < ctx.streams * p_.channels; ++row) {

@@ -226,6 +226,13 @@ class Conv final : public WeightedLinearLayer {
 
   const ConvParams& params() const { return p_; }
 
+  // Output positions [lo, hi) read input positions [lo * stride - pad, (hi - 1) * stride
+  // - pad + span), clipped to the input.
+  AxisWindow input_window(std::size_t, AxisWindow out) const override {
+    const int64_t span = p_.dilation * (p_.kernel - 1) + 1;
+    return {std::max<int64_t>(0, out.first * p_.stride - p_.pad_left),
+            std::min<int64_t>(p_.length_in, (out.second - 1) * p_.stride - p_.pad_left + span)};
+  }
   int64_t parameter_count() const override {
     return static_cast<int64_t>(p_.weight.size() + p_.bias.size());
   }

@@ -53,6 +53,10 @@ class Dense final : public WeightedLinearLayer {
     mi.noalias() += weights_[static_cast<int>(w)].transpose() * m;
   }
 
+  // DeepLIFT's genomics default: RevealCancel after dense layers, Rescale after convs.
+  bool splits_for(Rule rule) const override {
+    return rule == Rule::kRevealCancel || rule == Rule::kGenomics;
+  }
   int64_t parameter_count() const override {
     return static_cast<int64_t>(p_.weight.size() + p_.bias.size());
   }

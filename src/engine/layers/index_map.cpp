@@ -46,7 +46,7 @@ class IndexMap final : public Layer {
                       r.length * sizeof(float));
       }
   }
-  RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  const char* rule_name() const override { return "linear"; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_);
     for (int64_t s = 0; s < ctx.streams; ++s)
@@ -58,6 +58,23 @@ class IndexMap final : public Layer {
       }
   }
   int64_t flops() const override { return 0; }
+  // The span of input j's last axis that output positions in `out` copy from.
+  AxisWindow input_window(std::size_t j, AxisWindow out) const override {
+    const Shape& in = input_shapes_[j];
+    const int64_t li = in.empty() ? 1 : in.back();
+    const int64_t lo = output_shape_.empty() ? 1 : output_shape_.back();
+    AxisWindow w{li, 0};
+    for (const Run& r : runs_) {
+      if (r.input != static_cast<int32_t>(j)) continue;
+      for (int64_t i = 0; i < r.length; ++i) {
+        const int64_t pos = (r.dst + i) % lo;
+        if (pos < out.first || pos >= out.second) continue;
+        w.first = std::min(w.first, (r.src + i) % li);
+        w.second = std::max(w.second, (r.src + i) % li + 1);
+      }
+    }
+    return w;
+  }
 
   std::vector<IndexSource> sources() const {
     std::vector<IndexSource> out(static_cast<std::size_t>(numel(output_shape_)));
@@ -90,7 +107,7 @@ class Reshape final : public Layer {
   void forward(const std::vector<const float*>& in, float* out, int64_t batch) const override {
     std::memcpy(out, in[0], sizeof(float) * numel(output_shape_) * batch);
   }
-  RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  const char* rule_name() const override { return "linear"; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n = numel(output_shape_) * ctx.streams;
     for (int64_t i = 0; i < n; ++i) in_mult[0][i] += ctx.out_mult[i];

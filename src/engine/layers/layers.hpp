@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,18 +53,12 @@ std::unique_ptr<Layer> make_sum(const std::string& kind, const Shape& shape,
                                 std::vector<float> coefficients);
 
 // ---- activation.cpp: elementwise nonlinearities (Rescale / RevealCancel) ----
-/// kind: Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus, Gelu, Silu, Exp, Log.
-/// alpha: LeakyRelu slope / Elu alpha.
+/// kind: a kActivation kind of kinds.def (Relu, LeakyRelu, Elu, Sigmoid, ...). alpha:
+/// LeakyRelu slope / Elu alpha; unset = the ONNX default (0.01 / 1).
 std::unique_ptr<Layer> make_activation(const std::string& kind, const Shape& shape,
-                                       float alpha = 0.0f);
-bool is_activation_kind(const std::string& kind);
-/// RevealCancel at an activation: for each stream, the multipliers of the positive
-/// and negative parts of its input difference (Shrikumar et al. 2017, sec. 3.5.3).
-/// ref_in [K, n] = reference input; dpos/dneg [K, n]; out_mult [S, n];
-/// mult_pos/mult_neg [S, n] are accumulated (+=).
-void reveal_cancel_activation(const Layer& activation, const float* ref_in, const float* dpos,
-                              const float* dneg, const float* out_mult, int64_t streams,
-                              const int* stream_ref, float* mult_pos, float* mult_neg);
+                                       std::optional<float> alpha = std::nullopt);
+/// The kinds activation.cpp implements (checked against the registry's kActivation rows).
+const std::vector<std::string>& activation_kinds();
 
 // ---- maxpool.cpp / avgpool.cpp: 1-D pooling over the last axis of [C, L] ----
 struct PoolParams {

@@ -39,7 +39,8 @@ class LogSumExp final : public Layer {
     }
   }
 
-  RuleKind rule_kind() const override { return RuleKind::kComposite; }
+  const char* rule_name() const override { return "composite-rescale"; }
+  bool backward_reads_inputs() const override { return true; }
 
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n_in = numel(input_shapes_[0]), n_out = numel(output_shape_);

@@ -46,7 +46,8 @@ class MaxPool final : public Layer {
     }
   }
 
-  RuleKind rule_kind() const override { return RuleKind::kMaxPool; }
+  const char* rule_name() const override { return "maxpool-cross"; }
+  bool backward_reads_inputs() const override { return true; }
 
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t li = p_.length_in, lo = output_shape_[1], n_in = p_.channels * li;
@@ -70,7 +71,7 @@ class MaxPool final : public Layer {
         }
         for (int64_t i = 0; i < li; ++i) {
           const double d = double(x[i]) - r[i];
-          if (ctx.rule == NonlinearRule::kGradient || std::fabs(d) < 1e-10)
+          if (ctx.rule == Rule::kGradient || std::fabs(d) < 1e-10)
             mi[i] += static_cast<float>(grad[i]);
           else
             mi[i] += static_cast<float>(credit[i] / d);

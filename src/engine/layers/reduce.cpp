@@ -80,7 +80,7 @@ class Reduce final : public Layer {
       for (int64_t o = 0; o < n_out; ++o) out[b * n_out + o] = static_cast<float>(acc[o] * scale_);
     }
   }
-  RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  const char* rule_name() const override { return "linear"; }
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
     const int64_t n_in = numel(input_shapes_[0]), n_out = numel(output_shape_);
     for (int64_t s = 0; s < ctx.streams; ++s) {

@@ -36,7 +36,8 @@ class Softmax final : public Layer {
           }
         }
   }
-  RuleKind rule_kind() const override { return RuleKind::kNone; }
+  const char* rule_name() const override { return "none"; }
+  bool has_rule() const override { return false; }
   int64_t flops() const override { return 4 * numel(output_shape_); }
 
  private:

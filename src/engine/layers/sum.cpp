@@ -30,7 +30,7 @@ class Sum final : public Layer {
     }
   }
   bool is_elementwise() const override { return true; }
-  RuleKind rule_kind() const override { return RuleKind::kLinear; }
+  const char* rule_name() const override { return "linear"; }
   bool passes_multipliers_through() const override {
     for (float c : coef_)
       if (c != 1.0f) return false;
