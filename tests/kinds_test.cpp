@@ -204,6 +204,39 @@ TEST_P(Kinds, ElementwiseAfterDenseSumsToDelta) {
 INSTANTIATE_TEST_SUITE_P(Registered, Kinds, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return std::string(info.param.kind); });
 
+// Every kinds.def fusion chain, written as PyTorch exports it (x -> op1 -> ... -> Mul(x, .)),
+// imports as one node of its kind computing the kind's formula.
+TEST(Registry, OnnxChainsFuseIntoTheirKind) {
+  int chains = 0;
+  for (const auto& k : registered_kinds()) {
+    if (k.onnx_chain.empty()) continue;
+    ++chains;
+    const KindCase* c = nullptr;
+    for (const auto& kc : cases())
+      if (k.kind == kc.kind) c = &kc;
+    ASSERT_NE(c, nullptr) << k.kind;
+    Onnx b(L);
+    std::string v = "x";
+    for (std::size_t i = 0; i < k.onnx_chain.size(); ++i) {
+      b.node(k.onnx_chain[i], {v}, "c" + std::to_string(i));
+      v = "c" + std::to_string(i);
+    }
+    b.node("Mul", {"x", v}, "y");
+    b.output("y");
+    auto model = load_model(b.save(test::temp_dir() + "/chain.onnx"));
+    ASSERT_EQ(model->nodes().size(), 1u) << k.kind;
+    EXPECT_EQ(model->nodes()[0].layer->kind(), k.kind);
+    std::mt19937 rng(13);
+    const Vec x = random_input(*c, rng);
+    const auto xf = to_float(x);
+    const auto y = model->predict(xf.data(), 1);
+    const Vec want = forward_of(*c, x);
+    for (std::size_t i = 0; i < y.size(); ++i)
+      EXPECT_NEAR(y[i], want[i], 1e-5 * std::max(1.0, std::fabs(want[i]))) << k.kind << " " << i;
+  }
+  EXPECT_GE(chains, 1);
+}
+
 // ---- the registry itself ----
 
 TEST(Registry, ConsistentAndEveryKindHasATestRow) {
