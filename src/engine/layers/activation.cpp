@@ -12,7 +12,19 @@
 namespace seqlift {
 namespace {
 
-enum class Fn { kRelu, kLeakyRelu, kElu, kSigmoid, kTanh, kSoftplus, kGelu, kSilu, kExp, kLog };
+enum class Fn {
+  kRelu,
+  kLeakyRelu,
+  kElu,
+  kSigmoid,
+  kTanh,
+  kSoftplus,
+  kGelu,
+  kSilu,
+  kMish,
+  kExp,
+  kLog
+};
 
 // Kind name (a kActivation row of kinds.def), function, default alpha (ONNX defaults).
 struct FnName {
@@ -25,7 +37,8 @@ constexpr FnName kFunctions[] = {
     {"Elu", Fn::kElu, 1},   {"Sigmoid", Fn::kSigmoid, 0},
     {"Tanh", Fn::kTanh, 0}, {"Softplus", Fn::kSoftplus, 0},
     {"Gelu", Fn::kGelu, 0}, {"Silu", Fn::kSilu, 0},
-    {"Exp", Fn::kExp, 0},   {"Log", Fn::kLog, 0},
+    {"Mish", Fn::kMish, 0}, {"Exp", Fn::kExp, 0},
+    {"Log", Fn::kLog, 0},
 };
 
 constexpr double kRescaleThreshold = 1e-6;
@@ -33,6 +46,10 @@ constexpr double kInvSqrt2 = 0.70710678118654752440;
 
 double sigmoid(double x) {
   return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
+}
+
+double softplus(double x) {
+  return x > 20 ? x : std::log1p(std::exp(x));
 }
 
 class Activation final : public Layer {
@@ -55,11 +72,13 @@ class Activation final : public Layer {
       case Fn::kTanh:
         return std::tanh(x);
       case Fn::kSoftplus:
-        return x > 20 ? x : std::log1p(std::exp(x));
+        return softplus(x);
       case Fn::kGelu:
         return 0.5 * x * (1.0 + std::erf(x * kInvSqrt2));
       case Fn::kSilu:
         return x * sigmoid(x);
+      case Fn::kMish:
+        return x * std::tanh(softplus(x));
       case Fn::kExp:
         return std::exp(x);
       case Fn::kLog:
@@ -92,6 +111,10 @@ class Activation final : public Layer {
       case Fn::kSilu: {
         const double s = sigmoid(x);
         return s * (1 + x * (1 - s));
+      }
+      case Fn::kMish: {  // tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x)
+        const double t = std::tanh(softplus(x));
+        return t + x * (1 - t * t) * sigmoid(x);
       }
       case Fn::kExp:
         return std::exp(x);
