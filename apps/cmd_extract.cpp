@@ -11,14 +11,16 @@ Subcommand extract_command() {
           [](CLI::App& cmd) -> std::function<void()> {
             struct Options {
               SequenceSourceOptions input;
-              std::string edge = "pad", output = "-";
+              SequenceArgs args;
+              std::string output = "-";
             };
             auto opt = std::make_shared<Options>();
-            add_sequence_options(cmd, opt->input, opt->edge);
+            add_sequence_options(cmd, opt->input, opt->args, "extract");
             cmd.add_option("-o,--output", opt->output, "Output FASTA ('-' = stdout)")
-                ->capture_default_str();
+                ->capture_default_str()
+                ->group(kOutputGroup);
             return [opt] {
-              finish_sequence_options(opt->input, opt->edge);
+              finish_sequence_options(opt->input, opt->args);
               SequenceSource source(opt->input);
               OutputFile out(opt->output);
               Region region;
@@ -29,7 +31,7 @@ Subcommand extract_command() {
               }
               out.commit();
               source.report();
-              log_summary("extract: " + std::to_string(n) + " sequences");
+              log_summary("extract: " + std::to_string(n) + " sequences", {out_name(opt->output)});
             };
           }};
 }

@@ -10,11 +10,15 @@ Subcommand inspect_command() {
           [](CLI::App& cmd) -> std::function<void()> {
             auto model_path = std::make_shared<std::string>();
             auto weights = std::make_shared<std::string>();
+            auto output = std::make_shared<std::string>("-");
             add_model_options(cmd, *model_path, *weights);
-            return [model_path, weights] {
+            cmd.add_option("-o,--output", *output, "Output TSV ('-' = stdout)")
+                ->capture_default_str()
+                ->group(kOutputGroup);
+            return [model_path, weights, output] {
               auto model = load_model(*model_path, 0, *weights);
               const ModelSummary s = summarize(*model);
-              OutputFile out("-");
+              OutputFile out(*output);
               std::FILE* f = out.get();
               std::fprintf(f, "# model\t%s\n# input\t[N, 4, %d]\n", model_path->c_str(),
                            model->input_length());

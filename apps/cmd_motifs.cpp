@@ -6,12 +6,17 @@
 namespace seqlift::app {
 
 Subcommand seqlets_command() {
-  return {"seqlets", "Call seqlets (spans of high contribution) from a score --npz; BED on stdout",
+  return {"seqlets", "Call seqlets (spans of high contribution) from score --npz files; BED",
           [](CLI::App& cmd) -> std::function<void()> {
             auto o = std::make_shared<SeqletRunOptions>();
-            cmd.add_option("--npz", o->npz, "score --npz output")->required();
-            cmd.add_option("--target", o->target, "Which target (position in the npz's targets)")
-                ->capture_default_str();
+            cmd.add_option("--npz", o->npz,
+                           "score --npz output(s); several shards of one run are read as one")
+                ->required()
+                ->group(kInputGroup);
+            cmd.add_option("--target", o->target,
+                           "Which target: a name from the npz's target_names, or a position")
+                ->capture_default_str()
+                ->group(kInputGroup);
             cmd.add_option("--method", o->method, "recursive (tangermeme) | laplace (TF-MoDISco)")
                 ->capture_default_str();
             cmd.add_option("--threshold", o->seqlets.threshold,
@@ -29,10 +34,13 @@ Subcommand seqlets_command() {
                 ->capture_default_str()
                 ->check(CLI::IsMember({"both", "positive", "negative"}));
             cmd.add_option("-o,--output", o->output, "Output BED ('-' = stdout)")
-                ->capture_default_str();
+                ->capture_default_str()
+                ->group(kOutputGroup);
             return [o] {
               const int64_t n = run_seqlets(*o);
-              log_summary("seqlets: " + std::to_string(n) + " seqlets (" + o->method + ")");
+              log_summary("seqlets: " + std::to_string(n) + " seqlets (" + o->method + ") from " +
+                              std::to_string(o->npz.size()) + " npz",
+                          {out_name(o->output)});
             };
           }};
 }
@@ -42,19 +50,31 @@ Subcommand motifs_command() {
       "motifs", "Annotate seqlets against a MEME motif database: TSV tables and an HTML report",
       [](CLI::App& cmd) -> std::function<void()> {
         auto o = std::make_shared<MotifRunOptions>();
-        cmd.add_option("--npz", o->npz, "score --npz output")->required();
-        cmd.add_option("--seqlets", o->seqlets, "seqlets BED from `seqlift seqlets`")->required();
-        cmd.add_option("--motifs", o->motifs, "MEME motif database (e.g. JASPAR)")->required();
-        cmd.add_option("--out-dir", o->out_dir,
+        cmd.add_option("--npz", o->npz,
+                       "score --npz output(s) the seqlets came from (all shards of the run)")
+            ->required()
+            ->group(kInputGroup);
+        cmd.add_option("--seqlets", o->seqlets, "seqlets BED from `seqlift seqlets`")
+            ->required()
+            ->group(kInputGroup);
+        cmd.add_option("--motifs", o->motifs, "MEME motif database (e.g. JASPAR)")
+            ->required()
+            ->group(kInputGroup);
+        cmd.add_option("--target", o->target,
+                       "Which target: a name from the npz's target_names, or a position")
+            ->capture_default_str()
+            ->group(kInputGroup);
+        cmd.add_option("-o,--out-dir", o->out_dir,
                        "Directory for seqlets.tsv, motifs.tsv, report.html")
-            ->required();
-        cmd.add_option("--target", o->target, "Which target (position in the npz's targets)")
-            ->capture_default_str();
+            ->required()
+            ->group(kOutputGroup);
         return [o] {
           const MotifRunSummary s = run_motifs(*o);
           log_summary("motifs: " + std::to_string(s.seqlets) + " seqlets, " +
                       std::to_string(s.annotated) + " with a match at q <= 0.05, " +
-                      std::to_string(s.motifs_found) + " motifs");
+                      std::to_string(s.motifs_found) + " motifs",
+                  {o->out_dir + "/seqlets.tsv", o->out_dir + "/motifs.tsv",
+                   o->out_dir + "/report.html"});
         };
       }};
 }

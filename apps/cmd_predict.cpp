@@ -11,23 +11,28 @@ Subcommand predict_command() {
   return {"predict", "Run the model on every sequence and write its outputs as TSV",
           [](CLI::App& cmd) -> std::function<void()> {
             struct Options {
-              std::string model, weights, edge = "pad", output = "-";
+              std::string model, weights, output = "-";
               SequenceSourceOptions input;
+              SequenceArgs args;
               int threads = 0;
               bool logits = false;
             };
             auto opt = std::make_shared<Options>();
             add_model_options(cmd, opt->model, opt->weights);
             cmd.add_flag("--logits", opt->logits,
-                         "Report outputs before a final Sigmoid/Softmax (what score explains)");
-            add_sequence_options(cmd, opt->input, opt->edge);
+                         "Report outputs before a final Sigmoid/Softmax (what score explains)")
+                ->group(kModelGroup);
+            add_sequence_options(cmd, opt->input, opt->args, "run the model on", true);
             cmd.add_option("-o,--output", opt->output, "Output TSV ('-' = stdout)")
-                ->capture_default_str();
+                ->capture_default_str()
+                ->group(kOutputGroup);
             add_threads_option(cmd, opt->threads);
             return [opt] {
-              finish_sequence_options(opt->input, opt->edge);
+              finish_sequence_options(opt->input, opt->args);
               const int threads = resolve_threads(opt->threads);
               auto model = load_model(opt->model, 0, opt->weights);
+              if (opt->input.fasta.empty() && opt->input.window.width == 0)
+                opt->input.window.width = model->input_length();  // as score does
               if (opt->logits) model->use_pre_activation_outputs();
               for (int v : model->outputs())
                 if (model->values()[v].shape.size() != 1)
@@ -36,8 +41,9 @@ Subcommand predict_command() {
                                    shape_string(model->values()[v].shape).substr(1) +
                                    "; only [N, T] outputs are supported for now");
               SequenceSource source(opt->input);
-              const std::string src_name =
-                  opt->input.fasta.empty() ? opt->input.regions : opt->input.fasta;
+              const std::string src_name = !opt->input.fasta.empty() ? opt->input.fasta
+                                           : !opt->input.regions.empty() ? opt->input.regions
+                                                                         : "--region";
               OutputFile out(opt->output);
               std::fprintf(out.get(), "name");
               for (const auto& c : output_columns(*model))
@@ -66,7 +72,8 @@ Subcommand predict_command() {
               out.commit();
               source.report();
               log_summary("predict: " + std::to_string(total) + " sequences, " +
-                          std::to_string(threads) + " threads");
+                          std::to_string(threads) + " threads",
+                          {out_name(opt->output)});
             };
           }};
 }

@@ -11,54 +11,85 @@ Subcommand score_command() {
       [](CLI::App& cmd) -> std::function<void()> {
         struct Options {
           ScoreOptions score;
-          std::string edge = "pad", rule = "rescale", shard;
+          SequenceArgs args;
+          std::string rule = "rescale", shard;
         };
         auto opt = std::make_shared<Options>();
         auto& s = opt->score;
         s.threads = 0;
+        add_sequence_options(cmd, s.input, opt->args, "score", true);
+        cmd.add_option("--shard", opt->shard,
+                       "Score every N-th region starting at I (I/N, 0-based)")
+            ->group(kInputGroup);
         add_model_options(cmd, s.model, s.weights);
-        add_sequence_options(cmd, s.input, opt->edge);
+        cmd.add_option("--target", s.targets,
+                       "What to explain, comma list: counts | profile | output NAME | NAME:i | "
+                       "profile:NAME | index | all (e.g. counts,profile: one run, files per "
+                       "target)")
+            ->capture_default_str()
+            ->group(kModelGroup);
+        cmd.add_option("--rule", opt->rule, "rescale | reveal-cancel | genomics | gradient")
+            ->capture_default_str()
+            ->group(kModelGroup);
+        cmd.add_flag("--explain-activated", s.explain_activated,
+                     "Explain a final Sigmoid/Softmax output instead of its logits")
+            ->group(kModelGroup);
+        cmd.add_flag(
+               "--revcomp-average", s.revcomp_average,
+               "Also score the reverse complement and average the strand-aligned contributions")
+            ->group(kModelGroup);
         cmd.add_option("--references", s.references.kind,
                        "dinuc | dinuc-uniform | gc | gc-genome | flat:A,C,G,T | FASTA with K "
                        "records per region")
-            ->capture_default_str();
+            ->capture_default_str()
+            ->group(kReferenceGroup);
         cmd.add_option("--n-refs", s.references.count, "References per region (generated kinds)")
             ->capture_default_str()
-            ->check(CLI::PositiveNumber);
+            ->check(CLI::PositiveNumber)
+            ->group(kReferenceGroup);
         cmd.add_option("--seed", s.references.seed, "Seed for generated references")
-            ->capture_default_str();
+            ->capture_default_str()
+            ->group(kReferenceGroup);
         cmd.add_option("--exclude", s.references.exclude,
-                       "gc-genome: BED of regions the windows must avoid");
-        cmd.add_option(
-               "--target", s.targets,
-               "Output index(es) to explain: 0 | 0,2 | all | profile:OUTPUT (BPNet profile head)")
-            ->capture_default_str();
-        cmd.add_option("--rule", opt->rule, "rescale | reveal-cancel | genomics | gradient")
-            ->capture_default_str();
-        cmd.add_flag("--explain-activated", s.explain_activated,
-                     "Explain a final Sigmoid/Softmax output instead of its logits");
-        cmd.add_flag(
-            "--revcomp-average", s.revcomp_average,
-            "Also score the reverse complement and average the strand-aligned contributions");
+                       "gc-genome: BED of regions the windows must avoid")
+            ->group(kReferenceGroup);
         cmd.add_option("--npz", s.npz,
-                       "Output arrays (.npz): ohe, hyp, proj, delta, pred, names, coords");
+                       "Arrays (.npz): ohe, hyp, proj, delta, pred, names, coords, targets, "
+                       "target_names, provenance")
+            ->group(kOutputGroup);
         cmd.add_option("--bigwig", s.bigwig,
-                       "Per-base projected contributions (first target) as bigWig");
-        cmd.add_option("--bedgraph", s.bedgraph, "The same values as bedGraph");
+                       "Per-base projected contributions as bigWig (one per target: "
+                       "OUT.LABEL.bw)")
+            ->group(kOutputGroup);
+        cmd.add_option("--bedgraph", s.bedgraph,
+                       "The same values as bedGraph ('-' = stdout with one target)")
+            ->group(kOutputGroup);
+        cmd.add_option("--h5", s.h5,
+                       "chrombpnet-style h5 (raw/seq, shap/seq, projected_shap/seq; one per "
+                       "target), read by modisco motifs -i")
+            ->group(kOutputGroup);
         cmd.add_option("--modisco", s.modisco,
-                       "PREFIX for TF-MoDISco inputs: PREFIX.ohe.npz, PREFIX.hyp.npz");
+                       "PREFIX for TF-MoDISco inputs: PREFIX.ohe.npz, PREFIX.hyp.npz")
+            ->group(kOutputGroup);
         cmd.add_option("--regions-out", s.regions_out,
-                       "Per-region TSV (prediction, worst delta error, GC)");
-        cmd.add_option("--shard", opt->shard,
-                       "Score every N-th region starting at I (I/N, 0-based)");
-        cmd.add_flag("--progress", s.progress,
-                     "Progress lines on stderr even when it is not a terminal");
+                       "Per-region TSV: prediction per target, worst delta error, GC ('-' = "
+                       "stdout)")
+            ->group(kOutputGroup);
         add_threads_option(cmd, s.threads);
+        cmd.add_flag("--progress", s.progress,
+                     "Progress lines on stderr even when it is not a terminal")
+            ->group(kPerformanceGroup);
+        cmd.add_option("--progress-interval", s.progress_interval,
+                       "Seconds between progress lines when stderr is not a terminal")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber)
+            ->group(kPerformanceGroup);
         return [opt] {
-          finish_sequence_options(opt->score.input, opt->edge);
+          finish_sequence_options(opt->score.input, opt->args);
           if (!opt->shard.empty()) parse_shard(opt->shard, opt->score.input);
           opt->score.rule = parse_rule(opt->rule);
           opt->score.threads = resolve_threads(opt->score.threads);
+          opt->score.command_line = command_line();
           const ScoreSummary sum = run_score(opt->score);
           char buf[256];
           std::snprintf(buf, sizeof buf,
@@ -68,7 +99,7 @@ Subcommand score_command() {
                         (long long)sum.regions, (long long)sum.references, (long long)sum.targets,
                         sum.worst_delta_error, (long long)sum.regions_over_tolerance,
                         (long long)sum.regions_not_finite);
-          log_summary(buf);
+          log_summary(buf, sum.files);
         };
       }};
 }

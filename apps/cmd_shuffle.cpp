@@ -14,19 +14,26 @@ Subcommand shuffle_command() {
             struct Options {
               SequenceSourceOptions input;
               ReferenceOptions refs;
-              std::string edge = "pad", output = "-";
+              SequenceArgs args;
+              std::string output = "-";
             };
             auto opt = std::make_shared<Options>();
-            add_sequence_options(cmd, opt->input, opt->edge);
+            add_sequence_options(cmd, opt->input, opt->args, "shuffle");
             cmd.add_option("--kind", opt->refs.kind, "dinuc | dinuc-uniform | gc | gc-genome")
-                ->capture_default_str();
+                ->capture_default_str()
+                ->group(kReferenceGroup);
             cmd.add_option("-n,--n", opt->refs.count, "References per sequence")
                 ->capture_default_str()
-                ->check(CLI::PositiveNumber);
-            cmd.add_option("--seed", opt->refs.seed, "Seed")->capture_default_str();
-            cmd.add_option("--exclude", opt->refs.exclude, "gc-genome: BED of regions to avoid");
+                ->check(CLI::PositiveNumber)
+                ->group(kReferenceGroup);
+            cmd.add_option("--seed", opt->refs.seed, "Seed")
+                ->capture_default_str()
+                ->group(kReferenceGroup);
+            cmd.add_option("--exclude", opt->refs.exclude, "gc-genome: BED of regions to avoid")
+                ->group(kReferenceGroup);
             cmd.add_option("-o,--output", opt->output, "Output FASTA ('-' = stdout)")
-                ->capture_default_str();
+                ->capture_default_str()
+                ->group(kOutputGroup);
             return [opt] {
               auto& o = *opt;
               if (o.refs.kind.rfind("flat:", 0) == 0)
@@ -39,7 +46,7 @@ Subcommand shuffle_command() {
                 if (o.refs.genome.empty()) throw UsageError("--kind gc-genome needs --genome");
                 if (!in.fasta.empty()) in.genome.clear();
               }
-              finish_sequence_options(in, o.edge);
+              finish_sequence_options(in, o.args);
               SequenceSource source(in);
               std::unique_ptr<ReferenceSource> refs;
               OutputFile out(o.output);
@@ -58,7 +65,8 @@ Subcommand shuffle_command() {
               out.commit();
               source.report();
               log_summary("shuffle: " + std::to_string(n) + " sequences x " +
-                          std::to_string(o.refs.count) + " references");
+                          std::to_string(o.refs.count) + " references",
+                          {out_name(o.output)});
             };
           }};
 }

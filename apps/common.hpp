@@ -9,18 +9,43 @@
 
 namespace seqlift::app {
 
-/// --fasta | --genome --regions [--width --edge]
-void add_sequence_options(CLI::App& cmd, SequenceSourceOptions& opt, std::string& edge);
-/// Applies the --edge string; throws UsageError.
-void finish_sequence_options(SequenceSourceOptions& opt, const std::string& edge);
+// Option groups of `--help`, in the order they are shown.
+inline constexpr const char* kInputGroup = "Input";
+inline constexpr const char* kModelGroup = "Model and targets";
+inline constexpr const char* kReferenceGroup = "References";
+inline constexpr const char* kOutputGroup = "Outputs";
+inline constexpr const char* kPerformanceGroup = "Performance and logging";
+
+/// Raw strings of the sequence options that need parsing after CLI11.
+struct SequenceArgs {
+  std::string edge = "pad";
+  std::vector<std::string> region_strings, chroms;
+};
+
+/// --fasta | --genome (--regions | --region ...) [--chroms --width --edge] in the Input
+/// group; `purpose` completes "Sequences to ..." (score, extract, shuffle, ...).
+/// `model_width` documents that --width defaults to the model's input length.
+void add_sequence_options(CLI::App& cmd, SequenceSourceOptions& opt, SequenceArgs& args,
+                          const std::string& purpose, bool model_width = false);
+/// Applies --edge, --region, --chroms; throws UsageError.
+void finish_sequence_options(SequenceSourceOptions& opt, const SequenceArgs& args);
 /// -m/--model PATH (required) and --weights W.h5 (Keras architecture JSON)
 void add_model_options(CLI::App& cmd, std::string& model, std::string& weights);
 /// --threads N (default: all cores)
 void add_threads_option(CLI::App& cmd, int& threads);
 int resolve_threads(int threads);
 
-/// One line on stderr at the end of a run: what, seconds, peak memory.
-void log_summary(const std::string& what);
+/// The command line as typed (shell-quoted where needed), for provenance.
+void set_command_line(int argc, char** argv);
+const std::string& command_line();
+
+/// "stdout" for "-", else the path (for the summary line).
+inline std::string out_name(const std::string& path) {
+  return path.empty() || path == "-" ? "stdout" : path;
+}
+
+/// One line on stderr at the end of a run: what, seconds, peak memory, files written.
+void log_summary(const std::string& what, const std::vector<std::string>& files = {});
 
 struct Subcommand {
   const char* name;

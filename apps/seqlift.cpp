@@ -13,17 +13,26 @@
 
 namespace {
 
+// The dispatch table: one line per subcommand, in the order `seqlift --help` lists them.
 std::vector<seqlift::app::Subcommand> subcommands() {
-  return {seqlift::app::extract_command(), seqlift::app::predict_command(),
-          seqlift::app::inspect_command(), seqlift::app::score_command(),
-          seqlift::app::shuffle_command(), seqlift::app::merge_command(),
-          seqlift::app::seqlets_command(), seqlift::app::motifs_command()};
+  using namespace seqlift::app;
+  std::vector<Subcommand> list;
+  list.push_back(extract_command());
+  list.push_back(predict_command());
+  list.push_back(inspect_command());
+  list.push_back(score_command());
+  list.push_back(shuffle_command());
+  list.push_back(merge_command());
+  list.push_back(seqlets_command());
+  list.push_back(motifs_command());
+  return list;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   seqlift::install_signal_cleanup();
+  seqlift::app::set_command_line(argc, argv);
   CLI::App app{"seqlift " SEQLIFT_VERSION
                ": DeepLIFT contribution scores for genomics sequence models",
                "seqlift"};
@@ -42,6 +51,10 @@ int main(int argc, char** argv) {
   auto* help = app.add_subcommand("help", "Show help for a subcommand");
   help->add_option("command", help_topic, "Subcommand");
 
+  if (argc == 1) {  // as samtools: usage on stderr, exit 1 (a pipeline step missing its args)
+    std::cerr << app.help();
+    return 1;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -58,7 +71,7 @@ int main(int argc, char** argv) {
   if (help->parsed()) {
     for (auto& [cmd, setup] : cmds)
       if (help_topic == cmd->get_name()) {
-        std::cout << cmd->help();
+        std::cout << cmd->help("seqlift");
         return 0;
       }
     if (!help_topic.empty()) {

@@ -183,7 +183,7 @@ std::vector<Case> catalogue() {
        {{"in.fa", kZoo200}},
        score + "--fasta {T}/in.fa --target 9",
        1,
-       "--target '9' is not an output index 0..1"},
+       "--target 9 is out of range: the model has 2 output elements (0..1)"},
       {"unknown_rule",
        {{"in.fa", kZoo200}},
        score + "--fasta {T}/in.fa --rule fancy",

@@ -1,5 +1,9 @@
 #include "test_util.hpp"
 
+#include <map>
+
+#include "seqlift/npy.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +71,26 @@ RunResult run_cli(const std::string& args) {
   r.out = slurp(base + ".out");
   r.err = slurp(base + ".err");
   return r;
+}
+
+std::string npz_difference(const std::string& a, const std::string& b) {
+  std::map<std::string, NpyArray> ma, mb;
+  for (auto& [k, v] : read_npz(a))
+    if (k != "provenance") ma[k] = v;
+  for (auto& [k, v] : read_npz(b))
+    if (k != "provenance") mb[k] = v;
+  for (const auto& [k, v] : ma) {
+    auto it = mb.find(k);
+    if (it == mb.end()) return "member '" + k + "' only in " + a;
+    const NpyArray& w = it->second;
+    if (v.dtype != w.dtype || v.shape != w.shape) return "member '" + k + "': dtype or shape";
+    if (v.strings != w.strings) return "member '" + k + "': strings differ";
+    for (std::size_t i = 0; i < v.values.size(); ++i)
+      if (!(v.values[i] == w.values[i]) && !(v.values[i] != v.values[i] && w.values[i] != w.values[i]))
+        return "member '" + k + "' element " + std::to_string(i);
+  }
+  if (ma.size() != mb.size()) return "member counts differ";
+  return "";
 }
 
 }  // namespace seqlift::test

@@ -23,6 +23,11 @@ struct RunResult {
   int exit_code;
   std::string out, err;
 };
+/// Empty when two npz archives hold the same members with identical dtype, shape and
+/// values, ignoring `provenance` (it records the command line, which differs between
+/// runs); else a description of the first difference.
+std::string npz_difference(const std::string& a, const std::string& b);
+
 /// Runs the built seqlift binary with `args` (a shell-quoted string).
 RunResult run_cli(const std::string& args);
 

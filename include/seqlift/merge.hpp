@@ -9,7 +9,7 @@ struct MergeOptions {
   std::vector<std::string> inputs;  ///< score --npz outputs (with coords_*)
   std::string genome;               ///< chromosome sizes come from its index
   std::string bigwig, bedgraph;
-  int64_t target = 0;  ///< position in the npz's targets array
+  std::string target = "0";  ///< position in the npz's targets, or a name from target_names
 };
 
 /// Applies the same midpoint rule across all shards' windows as an unsharded run.

@@ -2,14 +2,15 @@
 // motif summaries.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "seqlift/motifs.hpp"
 
 namespace seqlift {
 
 struct SeqletRunOptions {
-  std::string npz;
-  int64_t target = 0;                ///< position in the npz's targets array
+  std::vector<std::string> npz;  ///< score --npz files (shards of one run: read as one input)
+  std::string target = "0";      ///< position in the npz's targets, or a target name
   std::string method = "recursive";  ///< recursive | laplace
   SeqletOptions seqlets;
   std::string output = "-";
@@ -18,8 +19,9 @@ struct SeqletRunOptions {
 int64_t run_seqlets(const SeqletRunOptions& options);
 
 struct MotifRunOptions {
-  std::string npz, seqlets, motifs, out_dir;
-  int64_t target = 0;
+  std::vector<std::string> npz;  ///< score --npz files (the shards the seqlets came from)
+  std::string seqlets, motifs, out_dir;
+  std::string target = "0";  ///< position in the npz's targets, or a target name
 };
 struct MotifRunSummary {
   int64_t seqlets = 0, annotated = 0, motifs_found = 0;

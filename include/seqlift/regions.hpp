@@ -40,6 +40,11 @@ class BedReader {
   long line_no_ = 0;
 };
 
+/// Parses a samtools-style region "chr1:101-200" (1-based, inclusive: the BED record
+/// chr1 100 200; commas in numbers are accepted; "chr1:101" is one base) into a record
+/// named as written. Throws UsageError naming the string.
+BedRecord parse_region_string(const std::string& text);
+
 enum class EdgeMode { kPad, kSkip };
 
 struct WindowOptions {

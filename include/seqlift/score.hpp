@@ -16,19 +16,26 @@ struct ScoreOptions {
   std::string weights;  ///< Keras weights for a JSON architecture (optional)
   SequenceSourceOptions input;
   ReferenceOptions references;
-  std::string targets = "0";  ///< "0", "0,2", "all" or "profile:OUTPUT"
+  std::string targets = "0";  ///< comma list of names/indices (seqlift/targets.hpp)
   Rule rule = Rule::kRescale;
   bool explain_activated = false;
   int threads = 1;
   int64_t chunk = 64;            ///< regions per chunk
   bool revcomp_average = false;  ///< average with the reverse-complement strand's contributions
   bool progress = false;         ///< force progress lines even when stderr is not a terminal
+  /// Seconds between progress lines when stderr is not a terminal (terminal: 0.5 s redraws).
+  double progress_interval = 30;
+  std::string command_line;  ///< recorded in the outputs' provenance
   // Outputs (at least one); each is written under a temporary name and renamed at the end.
-  std::string npz;          ///< arrays: ohe, hyp, proj, delta, pred, names, targets, coords_*
-  std::string bigwig;       ///< per-base projected contributions (first target), genome input only
-  std::string bedgraph;     ///< the same values as text
+  // With several targets, per-target files get the target's label before the extension:
+  // out.bw -> out.counts.bw, out.profile.bw (seqlift/targets.hpp per_target_path).
+  std::string npz;  ///< arrays: ohe, hyp, proj, delta, pred, names, targets, target_names,
+                    ///< coords_*, provenance
+  std::string bigwig;       ///< per-base projected contributions per target, genome input only
+  std::string bedgraph;     ///< the same values as text ("-": stdout, one target only)
+  std::string h5;           ///< chrombpnet layout per target: raw/seq, shap/seq, projected_shap/seq
   std::string modisco;      ///< PREFIX.ohe.npz, PREFIX.hyp.npz, PREFIX.regions.bed
-  std::string regions_out;  ///< per-region TSV
+  std::string regions_out;  ///< per-region TSV ("-": stdout)
 };
 
 struct ScoreSummary {
@@ -39,7 +46,14 @@ struct ScoreSummary {
   int64_t regions_not_finite =
       0;  ///< NaN/Inf in outputs or contributions (reported, kept out of tracks)
   std::string reference_description;
+  std::vector<std::string> target_names;
+  std::vector<std::string> files;  ///< every file written (final names; "stdout")
 };
+
+/// Provenance of a run as one-line JSON: seqlift version, command line, model path and
+/// SHA-256 (and of its weights file), rule, targets, reference kind, n-refs, seed, width.
+std::string score_provenance(const ScoreOptions& options, const std::vector<std::string>& targets,
+                             const std::string& reference_description);
 
 /// Parses "0", "0,2" or "all" against a model with `outputs` flattened outputs
 /// ("profile:..." is handled by run_score).

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "seqlift/regions.hpp"
 
@@ -12,6 +13,10 @@ struct SequenceSourceOptions {
   std::string fasta;    ///< either this ...
   std::string genome;   ///< ... or this with `regions`
   std::string regions;  ///< BED / narrowPeak
+  /// Regions given on the command line (--region), used instead of `regions`.
+  std::vector<BedRecord> region_list;
+  /// Keep only regions on these chromosomes (empty: all); applied before sharding.
+  std::vector<std::string> chroms;
   WindowOptions window;
   int64_t shard_index = 0;  ///< keep regions with index % shard_count == shard_index
   int64_t shard_count = 1;

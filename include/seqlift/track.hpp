@@ -55,7 +55,10 @@ class TrackAssembler {
 
 /// Writes a bigWig (libBigWig, zoom levels) of the assembled track; atomic rename.
 void write_bigwig(const std::string& path, TrackAssembler& track);
-/// Writes the assembled track as bedGraph text, one line per base; atomic rename.
-void write_bedgraph(const std::string& path, TrackAssembler& track);
+/// Writes the assembled track as bedGraph text, one line per base; atomic rename ("-":
+/// stdout). A non-empty `header` (one line, e.g. provenance JSON) is written first as a
+/// '#' comment, which bedtools, pandas (comment='#') and genome browsers skip.
+void write_bedgraph(const std::string& path, TrackAssembler& track,
+                    const std::string& header = "");
 
 }  // namespace seqlift

@@ -1,5 +1,7 @@
 #include <sys/stat.h>
 
+#include <cstdio>
+
 #include "engine/keras_importer.hpp"
 #include "engine/onnx_importer.hpp"
 #include "engine/optimize.hpp"
@@ -31,6 +33,32 @@ std::string find_weights_for(const std::string& json_path) {
   return "";
 }
 
+// A PyTorch file given as a model: torch.save() writes a zip archive holding
+// ARCHIVE/data.pkl (PyTorch >= 1.6) or a bare pickle (protocol 2, b"\x80\x02"); both
+// would otherwise reach the ONNX parser and fail as "corrupt protobuf". Says how to
+// export instead. (Issue #20; kept separate so the loaders' own checks can merge.)
+void reject_pytorch_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return;  // the importer reports unreadable files
+  std::string head(4096, '\0');
+  head.resize(std::fread(&head[0], 1, head.size(), f));
+  std::fclose(f);
+  const bool zip = head.rfind("PK\x03\x04", 0) == 0;
+  const bool torch_zip = zip && (head.find("data.pkl") != std::string::npos ||
+                                 head.find("/version") != std::string::npos);
+  const bool pickle = head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x80 &&
+                      head[1] >= 2 && head[1] <= 5;
+  if (!torch_zip && !pickle) return;
+  throw ModelError(
+      path + ": this is a PyTorch " + (torch_zip ? "checkpoint (torch.save zip archive)" : "pickle") +
+      ", not ONNX. Export the model to ONNX first, with the input as one-hot [N, 4, L] and a "
+      "dynamic batch axis:\n"
+      "    torch.onnx.export(model.eval(), torch.zeros(1, 4, L), 'model.onnx',\n"
+      "                      input_names=['x'], dynamic_axes={'x': {0: 'batch'}}, "
+      "opset_version=13)\n"
+      "  or run scripts/export_pytorch.py (it also checks the export's predictions).");
+}
+
 }  // namespace
 
 ModelFormat model_format(const std::string& path) {
@@ -56,6 +84,7 @@ std::unique_ptr<Model> import_model(const std::string& path, int input_length,
     case ModelFormat::kKerasHdf5:
       return load_keras(path, weights, input_length);
     case ModelFormat::kOnnx:
+      reject_pytorch_file(path);
       if (!weights.empty())
         throw UsageError("--weights is only for Keras models (" + path + " is ONNX)");
       return load_onnx(path, input_length);

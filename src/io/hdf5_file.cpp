@@ -180,3 +180,166 @@ Hdf5Array Hdf5File::read_floats(const std::string& dataset) const {
 }
 
 }  // namespace seqlift
+
+// ---- writing ------------------------------------------------------------------------
+
+#include <unistd.h>
+
+#include "seqlift/cleanup.hpp"
+
+namespace seqlift {
+namespace {
+hid_t native_type(Hdf5Type t) {
+  switch (t) {
+    case Hdf5Type::kInt8:
+      return H5T_NATIVE_INT8;
+    case Hdf5Type::kFloat32:
+      return H5T_NATIVE_FLOAT;
+    case Hdf5Type::kInt64:
+      return H5T_NATIVE_INT64;
+    case Hdf5Type::kString:
+      break;
+  }
+  return -1;
+}
+// File types: little-endian as numpy writes them.
+hid_t file_type(Hdf5Type t) {
+  switch (t) {
+    case Hdf5Type::kInt8:
+      return H5T_STD_I8LE;
+    case Hdf5Type::kFloat32:
+      return H5T_IEEE_F32LE;
+    case Hdf5Type::kInt64:
+      return H5T_STD_I64LE;
+    case Hdf5Type::kString:
+      break;
+  }
+  return -1;
+}
+}  // namespace
+
+Hdf5Writer::Hdf5Writer(std::string path) : path_(std::move(path)) {
+  silence_hdf5_errors();
+  tmp_path_ = path_ + ".tmp." + std::to_string(getpid());
+  register_temp_file(tmp_path_);
+  file_ = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file_ < 0) {
+    unregister_temp_file(tmp_path_);
+    throw IoError(path_ + ": cannot create HDF5 file: " + std::strerror(errno));
+  }
+}
+
+Hdf5Writer::~Hdf5Writer() {
+  if (file_ >= 0) {
+    close_all();
+    std::remove(tmp_path_.c_str());
+    unregister_temp_file(tmp_path_);
+  }
+}
+
+void Hdf5Writer::close_all() {
+  for (auto& d : sets_)
+    if (d.id >= 0) H5Dclose(d.id), d.id = -1;
+  if (file_ >= 0) H5Fclose(file_);
+  file_ = -1;
+}
+
+int Hdf5Writer::create(const std::string& name, Hdf5Type type, const std::vector<int64_t>& dims,
+                       std::size_t string_length) {
+  const std::string where = path_ + ": dataset '" + name + "'";
+  if (dims.empty() || dims[0] < 1) throw IoError(where + ": needs at least one row");
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  std::vector<hsize_t> d(dims.begin(), dims.end()), chunk(d);
+  chunk[0] = 1;
+  Handle space(H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+    H5Pset_shuffle(dcpl.get());
+    H5Pset_deflate(dcpl.get(), 1);
+  }
+  hid_t ftype = -1;
+  Handle str(type == Hdf5Type::kString ? H5Tcopy(H5T_C_S1) : -1, H5Tclose);
+  if (type == Hdf5Type::kString) {
+    H5Tset_size(str.get(), std::max<std::size_t>(1, string_length));
+    H5Tset_strpad(str.get(), H5T_STR_NULLPAD);
+    ftype = str.get();
+  } else {
+    ftype = file_type(type);
+  }
+  const hid_t set =
+      H5Dcreate2(file_, name.c_str(), ftype, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT);
+  if (set < 0) throw IoError(where + ": cannot create");
+  sets_.push_back({name, set, type, dims, std::max<std::size_t>(1, string_length)});
+  return static_cast<int>(sets_.size() - 1);
+}
+
+static void write_slab(hid_t set, hid_t mem_type, const std::vector<int64_t>& dims, int64_t first,
+                       int64_t count, const void* data, const std::string& where) {
+  if (first < 0 || count < 0 || first + count > dims[0]) throw IoError(where + ": rows out of range");
+  if (count == 0) return;
+  std::vector<hsize_t> start(dims.size(), 0), n(dims.begin(), dims.end());
+  start[0] = static_cast<hsize_t>(first);
+  n[0] = static_cast<hsize_t>(count);
+  Handle fspace(H5Dget_space(set), H5Sclose);
+  Handle mspace(H5Screate_simple(static_cast<int>(n.size()), n.data(), nullptr), H5Sclose);
+  if (H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, n.data(),
+                          nullptr) < 0 ||
+      H5Dwrite(set, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0)
+    throw IoError(where + ": write failed (disk full?)");
+}
+
+void Hdf5Writer::write_rows(int id, int64_t first, int64_t count, const void* data) {
+  const Dataset& d = sets_.at(id);
+  if (d.type == Hdf5Type::kString) throw IoError(path_ + ": '" + d.name + "' holds strings");
+  write_slab(d.id, native_type(d.type), d.dims, first, count, data,
+             path_ + ": dataset '" + d.name + "'");
+}
+
+void Hdf5Writer::write_strings(int id, int64_t first, const std::vector<std::string>& values) {
+  const Dataset& d = sets_.at(id);
+  std::vector<char> buf(values.size() * d.string_length, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::memcpy(buf.data() + i * d.string_length, values[i].data(),
+                std::min(values[i].size(), d.string_length));
+  Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mem.get(), d.string_length);
+  H5Tset_strpad(mem.get(), H5T_STR_NULLPAD);
+  write_slab(d.id, mem.get(), d.dims, first, static_cast<int64_t>(values.size()), buf.data(),
+             path_ + ": dataset '" + d.name + "'");
+}
+
+void Hdf5Writer::set_attribute(const std::string& object, const std::string& name,
+                               const std::string& value) {
+  const std::string where = path_ + ": attribute '" + name + "' of '" + object + "'";
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate_by_name(file_, object.c_str(), name.c_str(), type.get(), space.get(),
+                                H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose);
+  const char* p = value.c_str();
+  if (!attr.ok() || H5Awrite(attr.get(), type.get(), &p) < 0) throw IoError(where + ": cannot write");
+}
+
+void Hdf5Writer::commit() {
+  if (file_ < 0) return;
+  bool ok = true;
+  for (auto& d : sets_) {
+    if (d.id >= 0 && H5Dclose(d.id) < 0) ok = false;
+    d.id = -1;
+  }
+  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) ok = false;
+  if (H5Fclose(file_) < 0) ok = false;
+  file_ = -1;
+  if (!ok) {
+    std::remove(tmp_path_.c_str());
+    unregister_temp_file(tmp_path_);
+    throw IoError(path_ + ": HDF5 write failed (disk full?)");
+  }
+  rename_into_place(tmp_path_, path_);
+}
+
+}  // namespace seqlift

@@ -1,9 +1,9 @@
-// Internal: a small read-only view of an HDF5 file (the HDF5 C library), enough for
-// Keras model files: string attributes (fixed or variable length, possibly split into
-// NAME0, NAME1, ... when over 64 KB) and float datasets.
+// Internal: a small view of HDF5 files (the HDF5 C library). Hdf5File reads what Keras
+// model files hold: string attributes (fixed or variable length, possibly split into
+// NAME0, NAME1, ... when over 64 KB) and float datasets; every failure is a ModelError
+// naming the file and the object. Hdf5Writer streams datasets row by row (score --h5).
 //
-// Every failure is a ModelError naming the file and the object. Not thread-safe (the
-// serial HDF5 library is not); used only while loading a model.
+// Not thread-safe (the serial HDF5 library is not): use from one thread.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -41,6 +41,50 @@ class Hdf5File {
   std::vector<std::string> read_strings(const std::string& object, const std::string& name) const;
   std::string path_;
   int64_t file_ = -1;  // hid_t
+};
+
+enum class Hdf5Type { kInt8, kFloat32, kInt64, kString };
+
+/// Writes a new HDF5 file under a temporary name (PATH.tmp.PID, removed on signals and
+/// when destroyed without commit()), renamed into place by commit(). Datasets have a
+/// fixed shape declared up front, are chunked one row (axis 0 index) per chunk and
+/// deflate-compressed, and are written row by row. Failures throw IoError naming the
+/// file and the object.
+class Hdf5Writer {
+ public:
+  explicit Hdf5Writer(std::string path);
+  ~Hdf5Writer();
+  Hdf5Writer(const Hdf5Writer&) = delete;
+  Hdf5Writer& operator=(const Hdf5Writer&) = delete;
+
+  /// Creates dataset `name` ("raw/seq": parent groups are created) of shape `dims`
+  /// (dims[0] >= 1); kString holds fixed-length ASCII of `string_length` bytes (h5py
+  /// reads them as bytes, |S n). Returns its id.
+  int create(const std::string& name, Hdf5Type type, const std::vector<int64_t>& dims,
+             std::size_t string_length = 0);
+  /// Writes rows [first, first + count) along axis 0 from C-order `data` of the dataset's
+  /// type: int8_t, float, int64_t.
+  void write_rows(int id, int64_t first, int64_t count, const void* data);
+  /// Writes strings to rows [first, first + values.size()) of a kString dataset.
+  void write_strings(int id, int64_t first, const std::vector<std::string>& values);
+  /// A scalar variable-length UTF-8 string attribute on `object` ("/" or a dataset/group).
+  void set_attribute(const std::string& object, const std::string& name, const std::string& value);
+  /// Closes everything, checks, renames into place.
+  void commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Dataset {
+    std::string name;
+    int64_t id;  // hid_t
+    Hdf5Type type;
+    std::vector<int64_t> dims;
+    std::size_t string_length;
+  };
+  void close_all();
+  std::string path_, tmp_path_;
+  int64_t file_ = -1;  // hid_t
+  std::vector<Dataset> sets_;
 };
 
 }  // namespace seqlift

@@ -1,5 +1,6 @@
 #include "seqlift/regions.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -123,6 +124,34 @@ std::optional<Window> make_window(const BedRecord& rec, const Genome& genome,
 std::string window_sequence(const Window& window, const Genome& genome) {
   std::string seq = genome.fetch(window.chrom, window.start, window.end);
   return window.strand == '-' ? reverse_complement(seq) : seq;
+}
+
+BedRecord parse_region_string(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return UsageError("--region '" + text + "': " + why +
+                      " (expected CHROM:START-END, 1-based inclusive as in samtools)");
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw bad("no ':'");
+  auto number = [&](std::string s) -> int64_t {
+    s.erase(std::remove(s.begin(), s.end(), ','), s.end());
+    if (s.empty() || s.size() > 15 ||
+        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      throw bad("'" + s + "' is not a position");
+    return std::stoll(s);
+  };
+  const std::string span = text.substr(colon + 1);
+  const auto dash = span.find('-');
+  const int64_t first = number(span.substr(0, dash));
+  const int64_t last = dash == std::string::npos ? first : number(span.substr(dash + 1));
+  if (first < 1) throw bad("positions start at 1");
+  if (last < first) throw bad("end before start");
+  BedRecord rec;
+  rec.chrom = text.substr(0, colon);
+  rec.start = first - 1;
+  rec.end = last;
+  rec.name = text;
+  return rec;
 }
 
 }  // namespace seqlift

@@ -10,26 +10,68 @@
 
 namespace seqlift {
 
+namespace {
+// BED records from --regions or --region, filtered by --chroms.
+class RecordStream {
+ public:
+  explicit RecordStream(const SequenceSourceOptions& o) : o_(o) {
+    if (o.region_list.empty()) bed_ = std::make_unique<BedReader>(o.regions);
+  }
+  bool next(BedRecord& rec) {
+    for (;;) {
+      if (bed_) {
+        if (!bed_->next(rec)) return false;
+      } else {
+        if (next_ >= o_.region_list.size()) return false;
+        rec = o_.region_list[next_++];
+      }
+      if (o_.chroms.empty() ||
+          std::find(o_.chroms.begin(), o_.chroms.end(), rec.chrom) != o_.chroms.end())
+        return true;
+    }
+  }
+  const std::string& name() const {
+    static const std::string kRegion = "--region";
+    return bed_ ? o_.regions : kRegion;
+  }
+
+ private:
+  const SequenceSourceOptions& o_;
+  std::unique_ptr<BedReader> bed_;
+  std::size_t next_ = 0;
+};
+
+void check_source(const SequenceSourceOptions& o) {
+  if (!o.region_list.empty() && !o.regions.empty())
+    throw UsageError("--region cannot be combined with --regions");
+  if (!o.chroms.empty() && !o.fasta.empty())
+    throw UsageError("--chroms filters --regions/--region in --genome, not --fasta");
+}
+}  // namespace
+
 struct SequenceSource::Impl {
   SequenceSourceOptions options;
   std::unique_ptr<FastaReader> fasta;
   std::unique_ptr<Genome> genome;
-  std::unique_ptr<BedReader> bed;
+  std::unique_ptr<RecordStream> bed;
   std::size_t count = 0;
 };
 
 SequenceSource::SequenceSource(const SequenceSourceOptions& options) : impl_(new Impl) {
   impl_->options = options;
+  check_source(options);
   const bool has_fasta = !options.fasta.empty();
-  const bool has_genome = !options.genome.empty() || !options.regions.empty();
+  const bool has_genome =
+      !options.genome.empty() || !options.regions.empty() || !options.region_list.empty();
   if (has_fasta == has_genome) throw UsageError("give either --fasta, or --genome with --regions");
   if (has_fasta) {
     impl_->fasta = std::make_unique<FastaReader>(options.fasta);
   } else {
     if (options.genome.empty()) throw UsageError("--regions needs --genome");
-    if (options.regions.empty()) throw UsageError("--genome needs --regions");
-    impl_->genome = std::make_unique<Genome>(options.genome);
-    impl_->bed = std::make_unique<BedReader>(options.regions);
+    if (options.regions.empty() && options.region_list.empty())
+      throw UsageError("--genome needs --regions or --region");
+    impl_->genome = std::make_unique<Genome>(impl_->options.genome);
+    impl_->bed = std::make_unique<RecordStream>(impl_->options);
   }
 }
 
@@ -65,7 +107,7 @@ bool SequenceSource::next(Region& region) {
   while (impl_->bed->next(rec)) {
     const std::size_t index = impl_->count++;
     if (!in_shard(impl_->options, index)) continue;
-    auto window = make_window(rec, *impl_->genome, impl_->options.window, impl_->options.regions);
+    auto window = make_window(rec, *impl_->genome, impl_->options.window, impl_->bed->name());
     if (!window) continue;
     region.name = window->name;
     region.sequence = window_sequence(*window, *impl_->genome);
@@ -73,7 +115,10 @@ bool SequenceSource::next(Region& region) {
     region.index = index;
     return true;
   }
-  if (impl_->count == 0) throw ParseError(impl_->options.regions, 1, "no regions (empty file?)");
+  if (impl_->count == 0)
+    throw ParseError(impl_->bed->name(), 1,
+                     impl_->options.chroms.empty() ? "no regions (empty file?)"
+                                                   : "no regions on the --chroms chromosomes");
   return false;
 }
 
@@ -93,15 +138,16 @@ RegionCount count_regions(const SequenceSourceOptions& options) {
     if (index == 0) throw ParseError(options.fasta, 1, "no FASTA records (empty file?)");
     return c;
   }
+  check_source(options);
   Genome genome(options.genome);
-  BedReader bed(options.regions);
+  RecordStream bed(options);
   BedRecord rec;
   const auto old = log_level();
   set_log_level(LogLevel::kError);  // skipped windows are reported by the real pass
   try {
     while (bed.next(rec)) {
       if (!in_shard(options, index++)) continue;
-      auto w = make_window(rec, genome, options.window, options.regions);
+      auto w = make_window(rec, genome, options.window, bed.name());
       if (w) note(w->name, w->chrom);
     }
   } catch (...) {
@@ -109,7 +155,10 @@ RegionCount count_regions(const SequenceSourceOptions& options) {
     throw;
   }
   set_log_level(old);
-  if (index == 0) throw ParseError(options.regions, 1, "no regions (empty file?)");
+  if (index == 0)
+    throw ParseError(bed.name(), 1,
+                     options.chroms.empty() ? "no regions (empty file?)"
+                                            : "no regions on the --chroms chromosomes");
   return c;
 }
 

@@ -16,56 +16,81 @@
 #include "seqlift/npy.hpp"
 #include "seqlift/output.hpp"
 #include "seqlift/regions.hpp"
+#include "seqlift/targets.hpp"
 
 namespace seqlift {
 namespace {
 
+// The regions of one or more score --npz files (shards of one run) as one input.
 struct Contributions {
+  std::vector<std::unique_ptr<NpzReader>> files;
+  std::vector<std::pair<std::size_t, int64_t>> where;  ///< region -> (file, row)
   std::vector<std::string> names, chroms;
   std::vector<double> starts;
-  int64_t n = 0, length = 0, targets = 0;
+  int64_t n = 0, length = 0, targets = 0, target = 0;
+  std::string label;  ///< "a.npz" or "a.npz (+2 more)" for messages
 };
 
-Contributions open_contributions(const NpzReader& z, const std::string& path, int64_t target) {
-  for (const char* m : {"proj", "hyp", "names"})
-    if (!z.has(m))
-      throw InputError(path + ": no '" + std::string(m) + "' array (is it a seqlift score --npz?)");
-  const auto& s = z.shape("proj");
-  if (s.size() != 4 || s[2] != 4) throw InputError(path + ": 'proj' is not [N, T, 4, L]");
+Contributions open_contributions(const std::vector<std::string>& paths,
+                                 const std::string& target) {
+  if (paths.empty()) throw UsageError("give at least one score --npz");
   Contributions c;
-  c.n = s[0];
-  c.targets = s[1];
-  c.length = s[3];
-  if (target < 0 || target >= c.targets)
-    throw UsageError("--target " + std::to_string(target) + " but " + path + " holds " +
-                     std::to_string(c.targets) + " target(s)");
-  c.names = z.read_strings("names");
-  if (z.has("coords_chrom")) {
-    c.chroms = z.read_strings("coords_chrom");
-    c.starts = z.read_all("coords_start");
-  } else {
-    c.chroms = c.names;
-    c.starts.assign(c.n, 0.0);
+  c.label = paths[0] + (paths.size() > 1 ? " (+" + std::to_string(paths.size() - 1) + " more)" : "");
+  for (std::size_t f = 0; f < paths.size(); ++f) {
+    const std::string& path = paths[f];
+    c.files.push_back(std::make_unique<NpzReader>(path));
+    const NpzReader& z = *c.files.back();
+    for (const char* m : {"proj", "hyp", "names"})
+      if (!z.has(m))
+        throw InputError(path + ": no '" + std::string(m) +
+                         "' array (is it a seqlift score --npz?)");
+    const auto& s = z.shape("proj");
+    if (s.size() != 4 || s[2] != 4) throw InputError(path + ": 'proj' is not [N, T, 4, L]");
+    const std::vector<std::string> target_names =
+        z.has("target_names") ? z.read_strings("target_names") : std::vector<std::string>{};
+    const int64_t t = npz_target_position(target, target_names, s[1], path);
+    if (f == 0) {
+      c.targets = s[1];
+      c.length = s[3];
+      c.target = t;
+    } else if (s[1] != c.targets || s[3] != c.length || t != c.target) {
+      throw InputError(path + ": holds [N, " + std::to_string(s[1]) + ", 4, " +
+                       std::to_string(s[3]) + "] but " + paths[0] + " holds [N, " +
+                       std::to_string(c.targets) + ", 4, " + std::to_string(c.length) +
+                       "] (or --target differs): not shards of one run");
+    }
+    auto names = z.read_strings("names");
+    std::vector<std::string> chroms = names;
+    std::vector<double> starts(names.size(), 0.0);
+    if (z.has("coords_chrom")) {
+      chroms = z.read_strings("coords_chrom");
+      starts = z.read_all("coords_start");
+    }
+    for (int64_t i = 0; i < s[0]; ++i) {
+      c.where.emplace_back(f, i);
+      c.names.push_back(names[i]);
+      c.chroms.push_back(chroms[i]);
+      c.starts.push_back(starts[i]);
+    }
+    c.n += s[0];
   }
   return c;
 }
 
-// [4][L] rows of target t for region i.
-std::vector<float> target_rows(const NpzReader& z, const char* name, int64_t i, int64_t t,
-                               int64_t targets, int64_t length) {
-  auto all = z.read_rows(name, i, 1);
-  return std::vector<float>(all.begin() + t * 4 * length, all.begin() + (t + 1) * 4 * length);
-  (void)targets;
+// [4][L] rows of target t for region i (of all files).
+std::vector<float> target_rows(const Contributions& c, const char* name, int64_t i, int64_t t) {
+  const auto [f, row] = c.where[i];
+  auto all = c.files[f]->read_rows(name, row, 1);
+  return std::vector<float>(all.begin() + t * 4 * c.length, all.begin() + (t + 1) * 4 * c.length);
 }
 
 }  // namespace
 
 int64_t run_seqlets(const SeqletRunOptions& o) {
-  NpzReader z(o.npz);
-  const Contributions c = open_contributions(z, o.npz, o.target);
+  const Contributions c = open_contributions(o.npz, o.target);
   std::vector<std::vector<float>> x(c.n, std::vector<float>(c.length, 0.0f));
   for (int64_t i = 0; i < c.n; ++i) {
-    const auto p = target_rows(z, "proj", i, o.target, c.targets, c.length);
+    const auto p = target_rows(c, "proj", i, c.target);
     for (int ch = 0; ch < 4; ++ch)
       for (int64_t j = 0; j < c.length; ++j) x[i][j] += p[ch * c.length + j];
   }
@@ -90,8 +115,7 @@ int64_t run_seqlets(const SeqletRunOptions& o) {
 
 MotifRunSummary run_motifs(const MotifRunOptions& o) {
   if (o.out_dir.empty()) throw UsageError("motifs needs --out-dir");
-  NpzReader z(o.npz);
-  const Contributions c = open_contributions(z, o.npz, o.target);
+  const Contributions c = open_contributions(o.npz, o.target);
   const MotifDatabase db = read_meme(o.motifs);
   const MotifMatcher matcher(db);
   std::map<std::string, int64_t> row_of;
@@ -127,7 +151,7 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
     s.region = f[7];
     auto it = row_of.find(s.region);
     if (it == row_of.end())
-      throw ParseError(o.seqlets, line_no, "region '" + s.region + "' is not in " + o.npz);
+      throw ParseError(o.seqlets, line_no, "region '" + s.region + "' is not in " + c.label);
     s.row = it->second;
     s.offset = s.start - static_cast<int64_t>(c.starts[s.row]);
     if (s.offset < 0 || s.offset + (s.end - s.start) > c.length)
@@ -138,8 +162,8 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
   // its sequence, and its matches.
   MotifRunSummary summary;
   for (auto& s : seqlets) {
-    const auto hyp = target_rows(z, "hyp", s.row, o.target, c.targets, c.length);
-    const auto ohe = target_rows(z, "ohe", s.row, 0, 1, c.length);
+    const auto hyp = target_rows(c, "hyp", s.row, c.target);
+    const auto ohe = target_rows(c, "ohe", s.row, 0);
     const double sign = s.contribution < 0 ? -1.0 : 1.0;
     for (int64_t j = s.offset; j < s.offset + (s.end - s.start); ++j) {
       std::array<double, 4> col{};

@@ -3,6 +3,7 @@
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
 #include "seqlift/npy.hpp"
+#include "seqlift/targets.hpp"
 #include "seqlift/track.hpp"
 
 namespace seqlift {
@@ -25,9 +26,9 @@ int64_t run_merge(const MergeOptions& o) {
                          "' array (is it a seqlift score --npz?)");
     const auto& shape = z.shape("proj");  // [N, T, 4, L]
     if (shape.size() != 4 || shape[2] != 4) throw InputError(path + ": 'proj' is not [N, T, 4, L]");
-    if (o.target < 0 || o.target >= shape[1])
-      throw UsageError("--target " + std::to_string(o.target) + " but " + path + " has " +
-                       std::to_string(shape[1]) + " targets");
+    const int64_t target = npz_target_position(
+        o.target, z.has("target_names") ? z.read_strings("target_names") : std::vector<std::string>{},
+        shape[1], path);
     const int64_t n = shape[0], T = shape[1], L = shape[3];
     const auto chroms = z.read_strings("coords_chrom");
     const auto starts = z.read_all("coords_start"), ends = z.read_all("coords_end");
@@ -36,7 +37,7 @@ int64_t run_merge(const MergeOptions& o) {
       const auto proj = z.read_rows("proj", i, 1);
       std::fill(values.begin(), values.end(), 0.0f);
       for (int c = 0; c < 4; ++c)
-        for (int64_t j = 0; j < L; ++j) values[j] += proj[(o.target * 4 + c) * L + j];
+        for (int64_t j = 0; j < L; ++j) values[j] += proj[(target * 4 + c) * L + j];
       const auto start = static_cast<int64_t>(starts[i]), end = static_cast<int64_t>(ends[i]);
       if (end - start != L)
         throw InputError(path + ": region " + std::to_string(i) + " coordinates do not span L");

@@ -1,10 +1,14 @@
-// Progress on stderr: regions done / total, rate and ETA. Redrawn in place on a
-// terminal; one line every 30 s otherwise (when forced with --progress).
+// Progress on stderr: regions done / total, rate and ETA, updated as each region
+// finishes (tick() is thread-safe; the thread that finds the interval elapsed prints).
+// On a terminal the line is redrawn in place every 0.5 s; otherwise (when forced with
+// --progress) one line every `interval` seconds (default 30) and a final line.
 #pragma once
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "seqlift/log.hpp"
@@ -13,28 +17,45 @@ namespace seqlift {
 
 class Progress {
  public:
-  Progress(int64_t total, bool forced)
-      : total_(total), tty_(isatty(STDERR_FILENO)), on_(tty_ || forced) {
+  Progress(int64_t total, bool forced, double interval = 30.0)
+      : total_(total),
+        tty_(isatty(STDERR_FILENO)),
+        on_(tty_ || forced),
+        interval_(tty_ ? 0.5 : interval) {
     start_ = last_ = elapsed_seconds();
   }
-  void update(int64_t done) {
+  /// One more region done (any thread).
+  void tick() {
+    const int64_t done = ++done_;
     if (!on_) return;
+    if (elapsed_seconds() - last_ < interval_) return;
+    std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return;  // another thread is printing
     const double now = elapsed_seconds();
-    if (done < total_ && now - last_ < (tty_ ? 0.5 : 30.0)) return;
+    if (now - last_ < interval_) return;
     last_ = now;
+    print(done, now, false);
+  }
+  /// The final line (all regions done).
+  void finish() {
+    if (!on_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    print(done_.load(), elapsed_seconds(), true);
+  }
+
+ private:
+  void print(int64_t done, double now, bool last) {
     const double rate = done / std::max(1e-9, now - start_);
     const double eta = rate > 0 ? (total_ - done) / rate : 0;
     char buf[200];
     std::snprintf(buf, sizeof buf,
-                  "%s[seqlift] %lld/%lld regions (%.1f%%), %.2f regions/s, ETA %s%s",
+                  "%s[seqlift] %lld/%lld regions (%.1f%%), %.2f regions/s, %s %s%s",
                   tty_ ? "\r" : "", (long long)done, (long long)total_,
-                  total_ ? 100.0 * done / total_ : 100.0, rate, duration(eta).c_str(),
-                  tty_ ? (done == total_ ? "\n" : "") : "\n");
+                  total_ ? 100.0 * done / total_ : 100.0, rate, last ? "took" : "ETA",
+                  duration(last ? now - start_ : eta).c_str(), tty_ && !last ? "" : "\n");
     std::fputs(buf, stderr);
     std::fflush(stderr);
   }
-
- private:
   static std::string duration(double s) {
     char b[32];
     const long t = static_cast<long>(s + 0.5);
@@ -46,7 +67,11 @@ class Progress {
   }
   int64_t total_;
   bool tty_, on_;
-  double start_ = 0, last_ = 0;
+  double interval_;
+  double start_ = 0;
+  std::atomic<double> last_{0};
+  std::atomic<int64_t> done_{0};
+  std::mutex mu_;
 };
 
 }  // namespace seqlift

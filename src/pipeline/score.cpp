@@ -6,6 +6,8 @@
 #include <cmath>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "pipeline/progress.hpp"
 #include "pipeline/sinks.hpp"
 #include "seqlift/dna.hpp"
@@ -13,6 +15,8 @@
 #include "seqlift/log.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/predict.hpp"
+#include "seqlift/targets.hpp"
+#include "util/sha256.hpp"
 
 namespace seqlift {
 
@@ -82,26 +86,51 @@ struct RegionResult {
   std::vector<float> ohe;
 };
 
-RegionResult score_region(const Explainer& explainer, const float* x, const float* refs, int64_t K,
-                          int64_t length, bool minus_strand, bool revcomp_average) {
+Explanation explain_strand(const Explainer& explainer, const float* x, const float* refs,
+                           int64_t K, int64_t length, bool revcomp_average) {
   const int64_t n_in = 4 * length;
-  RegionResult res;
-  res.e = explainer.explain(x, refs, K);
+  Explanation e = explainer.explain(x, refs, K);
   if (revcomp_average) {
     // Score the other strand too and average the contributions aligned to this strand.
     std::vector<float> xr(x, x + n_in), rr(refs, refs + K * n_in);
     reverse_complement_rows(xr.data(), 1, length);
     reverse_complement_rows(rr.data(), K, length);
     Explanation other = explainer.explain(xr.data(), rr.data(), K);
-    reverse_complement_rows(other.hypothetical.data(), res.e.targets, length);
-    for (std::size_t i = 0; i < res.e.hypothetical.size(); ++i)
-      res.e.hypothetical[i] = 0.5f * (res.e.hypothetical[i] + other.hypothetical[i]);
-    for (int64_t t = 0; t < res.e.targets; ++t)
+    reverse_complement_rows(other.hypothetical.data(), e.targets, length);
+    for (std::size_t i = 0; i < e.hypothetical.size(); ++i)
+      e.hypothetical[i] = 0.5f * (e.hypothetical[i] + other.hypothetical[i]);
+    for (int64_t t = 0; t < e.targets; ++t)
       for (int64_t i = 0; i < n_in; ++i)
-        res.e.projected[t * n_in + i] = res.e.hypothetical[t * n_in + i] * x[i];
-    for (std::size_t i = 0; i < res.e.delta_error.size(); ++i)
-      res.e.delta_error[i] = std::max(res.e.delta_error[i], other.delta_error[i]);
+        e.projected[t * n_in + i] = e.hypothetical[t * n_in + i] * x[i];
+    for (std::size_t i = 0; i < e.delta_error.size(); ++i)
+      e.delta_error[i] = std::max(e.delta_error[i], other.delta_error[i]);
   }
+  return e;
+}
+
+// Appends b's targets to a (same references and length).
+void append_targets(Explanation& a, Explanation&& b) {
+  if (a.targets == 0) {
+    a = std::move(b);
+    return;
+  }
+  auto cat = [](auto& x, auto& y) { x.insert(x.end(), y.begin(), y.end()); };
+  cat(a.hypothetical, b.hypothetical);
+  cat(a.projected, b.projected);
+  cat(a.delta, b.delta);
+  cat(a.delta_error, b.delta_error);
+  cat(a.prediction, b.prediction);
+  cat(a.explained, b.explained);
+  a.targets += b.targets;
+}
+
+RegionResult score_region(const std::vector<std::unique_ptr<Explainer>>& explainers,
+                          const float* x, const float* refs, int64_t K, int64_t length,
+                          bool minus_strand, bool revcomp_average) {
+  const int64_t n_in = 4 * length;
+  RegionResult res;
+  for (const auto& ex : explainers)
+    append_targets(res.e, explain_strand(*ex, x, refs, K, length, revcomp_average));
   res.ohe.assign(x, x + n_in);
   if (minus_strand) {  // back to + orientation
     reverse_complement_rows(res.ohe.data(), 1, length);
@@ -111,44 +140,111 @@ RegionResult score_region(const Explainer& explainer, const float* x, const floa
   return res;
 }
 
+std::string file_digest(const std::string& path) {
+  try {
+    return sha256_file(path);
+  } catch (const std::exception&) {
+    return "";  // not a regular readable file: recorded as unknown
+  }
+}
+
 }  // namespace
 
-ScoreSummary run_score(const ScoreOptions& o) {
-  if (o.npz.empty() && o.bigwig.empty() && o.bedgraph.empty() && o.modisco.empty() &&
-      o.regions_out.empty())
+std::string score_provenance(const ScoreOptions& o, const std::vector<std::string>& targets,
+                             const std::string& reference_description) {
+  nlohmann::ordered_json j;
+  j["program"] = "seqlift";
+  j["version"] = SEQLIFT_VERSION;
+  j["command"] = o.command_line;
+  j["model"] = o.model;
+  j["model_sha256"] = file_digest(o.model);
+  if (!o.weights.empty()) {
+    j["weights"] = o.weights;
+    j["weights_sha256"] = file_digest(o.weights);
+  }
+  j["rule"] = rule_string(o.rule);
+  j["targets"] = targets;
+  j["explain_activated"] = o.explain_activated;
+  j["revcomp_average"] = o.revcomp_average;
+  j["references"] = o.references.kind;
+  j["references_description"] = reference_description;
+  j["n_refs"] = o.references.count;
+  j["seed"] = o.references.seed;
+  j["input"] = !o.input.fasta.empty() ? o.input.fasta : o.input.regions;
+  if (!o.input.region_list.empty()) {
+    std::vector<std::string> regions;
+    for (const auto& r : o.input.region_list) regions.push_back(r.name);
+    j["region"] = regions;
+  }
+  if (!o.input.chroms.empty()) j["chroms"] = o.input.chroms;
+  if (!o.input.genome.empty()) {
+    j["genome"] = o.input.genome;
+    j["width"] = o.input.window.width;
+  }
+  if (o.input.shard_count > 1)
+    j["shard"] = std::to_string(o.input.shard_index) + "/" + std::to_string(o.input.shard_count);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+ScoreSummary run_score(const ScoreOptions& o_in) {
+  ScoreOptions o = o_in;
+  if (o.npz.empty() && o.bigwig.empty() && o.bedgraph.empty() && o.h5.empty() &&
+      o.modisco.empty() && o.regions_out.empty())
     throw UsageError(
-        "score needs at least one output: --npz, --bigwig, --bedgraph, --modisco or --regions-out");
+        "score needs at least one output: --npz, --bigwig, --bedgraph, --h5, --modisco or "
+        "--regions-out");
   if ((!o.bigwig.empty() || !o.bedgraph.empty()) && o.input.genome.empty())
     throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
   auto model = load_model(o.model, 0, o.weights);
+  const int length = model->input_length();
+  if (o.input.fasta.empty() && o.input.window.width == 0) {
+    // chrombpnet's convention: windows of the model's input length around each summit.
+    o.input.window.width = length;
+    log_info("--width " + std::to_string(length) + " (the model's input length)");
+  }
+  const std::vector<TargetSpec> specs = resolve_targets(o.targets, *model);
   ExplainOptions eo;
   eo.rule = o.rule;
-  if (o.targets.rfind("profile:", 0) == 0) {
-    eo.profile_output = o.targets.substr(8);
-  } else {
-    eo.targets = parse_targets(o.targets, model->output_size());
-  }
   eo.explain_activated = o.explain_activated;
-  Explainer explainer(*model, eo);
-  const int length = model->input_length();
+  std::vector<std::unique_ptr<Explainer>> explainers;
+  for (auto& g : target_groups(specs, eo)) explainers.push_back(std::make_unique<Explainer>(*model, g));
+  std::vector<std::string> labels;
+  std::vector<int64_t> target_ids;
+  for (const auto& t : specs) {
+    labels.push_back(t.label);
+    target_ids.push_back(t.index);
+  }
+  const std::size_t n_targets = specs.size();
+  if (o.bedgraph == "-" && n_targets > 1)
+    throw UsageError("--bedgraph - (stdout) takes one target; --target names " +
+                     std::to_string(n_targets));
+  if (o.bedgraph == "-" && o.regions_out == "-")
+    throw UsageError("--bedgraph and --regions-out cannot both go to stdout");
   const RegionCount counted = count_regions(o.input);
   if (counted.regions == 0)
-    throw InputError((o.input.fasta.empty() ? o.input.regions : o.input.fasta) +
+    throw InputError((!o.input.fasta.empty()     ? o.input.fasta
+                      : !o.input.regions.empty() ? o.input.regions
+                                                 : std::string("--region")) +
                      ": no regions to score" +
                      (o.input.shard_count > 1 ? " in shard " + std::to_string(o.input.shard_index) +
                                                     "/" + std::to_string(o.input.shard_count)
                                               : " (all windows skipped?)"));
   auto refs = open_references(o, length, counted.regions);
-  const int64_t K = refs->count(), T = explainer.targets().size(),
+  const int64_t K = refs->count(), T = static_cast<int64_t>(n_targets),
                 n_in = kAlphabetSize * int64_t(length);
   if (o.rule == Rule::kGradient)
     log_warn("--rule gradient is gradient x (X - R): it does NOT satisfy summation-to-delta");
+  std::string target_list;
+  for (const auto& t : specs)
+    target_list += (target_list.empty() ? "" : ", ") + t.label +
+                   (t.index < 0 ? " (profile of '" + t.profile_output + "')" : "");
+  bool logits = false;
+  for (const auto& ex : explainers) logits = logits || ex->explains_logits();
   log_info("score: " + std::to_string(counted.regions) + " regions, " +
-           std::string(rule_string(o.rule)) + " rule, " +
-           (eo.profile_output.empty() ? std::to_string(T) + " target(s)"
-                                      : "profile target '" + eo.profile_output + "'") +
-           (explainer.explains_logits() ? " (logits under the final activation)" : "") + ", " +
-           refs->describe() + ", " + std::to_string(o.threads) + " threads");
+           std::string(rule_string(o.rule)) + " rule, " + std::to_string(T) + " target" +
+           (T == 1 ? "" : "s") + " [" + target_list + "]" +
+           (logits ? " (logits under the final activation)" : "") + ", " + refs->describe() +
+           ", " + std::to_string(o.threads) + " threads");
 
   SinkShape shape;
   shape.regions = counted.regions;
@@ -157,21 +253,33 @@ ScoreSummary run_score(const ScoreOptions& o) {
   shape.refs = K;
   shape.max_name = counted.max_name_length;
   shape.max_chrom = counted.max_chrom_length;
-  shape.target_ids = eo.profile_output.empty() ? explainer.targets() : std::vector<int64_t>{0};
+  shape.target_ids = target_ids;
+  shape.target_names = labels;
+  shape.provenance = score_provenance(o, labels, refs->describe());
   SequenceSource source(o.input);
   std::vector<std::unique_ptr<ScoreSink>> sinks;
   if (!o.npz.empty()) sinks.push_back(make_npz_sink(o.npz, shape));
-  if (!o.bigwig.empty() || !o.bedgraph.empty())
-    sinks.push_back(make_track_sink(o.bigwig, o.bedgraph, *source.genome(), 0));
+  for (std::size_t t = 0; t < n_targets; ++t) {
+    if (!o.bigwig.empty() || !o.bedgraph.empty())
+      sinks.push_back(make_track_sink(per_target_path(o.bigwig, labels[t], n_targets),
+                                      per_target_path(o.bedgraph, labels[t], n_targets),
+                                      *source.genome(), static_cast<int64_t>(t), shape.provenance));
+    if (!o.h5.empty())
+      sinks.push_back(
+          make_h5_sink(per_target_path(o.h5, labels[t], n_targets), shape, static_cast<int64_t>(t)));
+  }
   if (!o.modisco.empty()) sinks.push_back(make_modisco_sink(o.modisco, shape));
   if (!o.regions_out.empty()) sinks.push_back(make_regions_tsv_sink(o.regions_out, shape));
 
-  const std::string src_name = o.input.fasta.empty() ? o.input.regions : o.input.fasta;
+  const std::string src_name = !o.input.fasta.empty()     ? o.input.fasta
+                               : !o.input.regions.empty() ? o.input.regions
+                                                          : "--region";
   ScoreSummary summary;
   summary.targets = T;
   summary.references = K;
   summary.reference_description = refs->describe();
-  Progress progress(counted.regions, o.progress);
+  summary.target_names = labels;
+  Progress progress(counted.regions, o.progress, o.progress_interval);
   std::vector<Region> chunk;
   std::vector<std::vector<float>> chunk_refs;
   auto flush = [&] {
@@ -194,9 +302,10 @@ ScoreSummary run_score(const ScoreOptions& o) {
           refs->make(chunk[i], local.data());
         }
         const bool minus = chunk[i].window && chunk[i].window->strand == '-';
-        results[i] = score_region(explainer, x.data() + i * n_in,
+        results[i] = score_region(explainers, x.data() + i * n_in,
                                   refs->ordered() ? chunk_refs[i].data() : local.data(), K, length,
                                   minus, o.revcomp_average);
+        progress.tick();
       } catch (const std::exception& e) {
 #pragma omp critical
         if (error.empty()) error = e.what();
@@ -232,7 +341,6 @@ ScoreSummary run_score(const ScoreOptions& o) {
       }
     }
     summary.regions += chunk.size();
-    progress.update(summary.regions);
     chunk.clear();
   };
   Region region;
@@ -246,7 +354,10 @@ ScoreSummary run_score(const ScoreOptions& o) {
     throw InputError(src_name + ": counted " + std::to_string(counted.regions) +
                      " regions but read " + std::to_string(summary.regions) +
                      " (did the file change during the run?)");
+  progress.finish();
   for (auto& sink : sinks) sink->finish();
+  for (auto& sink : sinks)
+    for (auto& p : sink->paths()) summary.files.push_back(p);
   return summary;
 }
 

@@ -7,7 +7,9 @@
 #include "seqlift/genome.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/output.hpp"
+#include "seqlift/targets.hpp"
 #include "seqlift/track.hpp"
+#include "io/hdf5_file.hpp"
 
 namespace seqlift {
 namespace {
@@ -30,7 +32,7 @@ void region_coords(const Region& r, std::string& chrom, int64_t& start, int64_t&
 
 class NpzSink final : public ScoreSink {
  public:
-  NpzSink(const std::string& path, const SinkShape& s) : w_(path), s_(s) {
+  NpzSink(const std::string& path, const SinkShape& s) : path_(path), w_(path), s_(s) {
     const int64_t N = s.regions, L = s.length, T = s.targets, K = s.refs;
     ohe_ = w_.declare("ohe", "<f4", {N, 4, L});
     hyp_ = w_.declare("hyp", "<f4", {N, T, 4, L});
@@ -42,7 +44,14 @@ class NpzSink final : public ScoreSink {
     chrom_ = w_.declare("coords_chrom", "<U" + std::to_string(s.max_chrom), {N});
     start_ = w_.declare("coords_start", "<i8", {N});
     end_ = w_.declare("coords_end", "<i8", {N});
+    std::size_t longest = 1;
+    for (const auto& n : s.target_names) longest = std::max(longest, n.size());
+    const int names = w_.declare("target_names", "<U" + std::to_string(longest), {T});
+    const int prov =
+        w_.declare("provenance", "<U" + std::to_string(std::max<std::size_t>(1, s.provenance.size())), {});
     w_.append(targets_, s.target_ids.data(), s.target_ids.size() * 8);
+    w_.append_strings(names, s.target_names);
+    w_.append_strings(prov, {s.provenance});
   }
   void add(const ScoredRegion& r) override {
     w_.append(ohe_, r.ohe.data(), r.ohe.size() * 4);
@@ -61,8 +70,10 @@ class NpzSink final : public ScoreSink {
     w_.append(end_, &end, 8);
   }
   void finish() override { w_.commit(); }
+  std::vector<std::string> paths() const override { return {path_}; }
 
  private:
+  std::string path_;
   NpzWriter w_;
   SinkShape s_;
   int ohe_, hyp_, proj_, delta_, pred_, names_, targets_, chrom_, start_, end_;
@@ -71,8 +82,8 @@ class NpzSink final : public ScoreSink {
 class TrackSink final : public ScoreSink {
  public:
   TrackSink(const std::string& bigwig, const std::string& bedgraph, const Genome& genome,
-            int64_t target)
-      : bigwig_(bigwig), bedgraph_(bedgraph), target_(target), track_([&] {
+            int64_t target, const std::string& provenance)
+      : bigwig_(bigwig), bedgraph_(bedgraph), provenance_(provenance), target_(target), track_([&] {
           std::vector<std::pair<std::string, int64_t>> sizes;
           for (const auto& c : genome.chromosomes()) sizes.emplace_back(c, genome.length(c));
           return sizes;
@@ -91,11 +102,17 @@ class TrackSink final : public ScoreSink {
   }
   void finish() override {
     if (!bigwig_.empty()) write_bigwig(bigwig_, track_);
-    if (!bedgraph_.empty()) write_bedgraph(bedgraph_, track_);
+    if (!bedgraph_.empty()) write_bedgraph(bedgraph_, track_, provenance_);
+  }
+  std::vector<std::string> paths() const override {
+    std::vector<std::string> p;
+    for (const auto* f : {&bigwig_, &bedgraph_})
+      if (!f->empty()) p.push_back(*f == "-" ? "stdout" : *f);
+    return p;
   }
 
  private:
-  std::string bigwig_, bedgraph_;
+  std::string bigwig_, bedgraph_, provenance_;
   int64_t target_;
   TrackAssembler track_;
   std::vector<float> values_;
@@ -105,11 +122,12 @@ class ModiscoSink final : public ScoreSink {
  public:
   ModiscoSink(const std::string& prefix, const SinkShape& s)
       : ohe_(prefix + ".ohe.npz"), bed_(prefix + ".regions.bed") {
+    paths_ = {prefix + ".ohe.npz"};
     ohe_id_ = ohe_.declare("arr_0", "<f4", {s.regions, 4, s.length});
     for (int64_t t = 0; t < s.targets; ++t) {
-      const std::string name = s.targets == 1
-                                   ? prefix + ".hyp.npz"
-                                   : prefix + ".t" + std::to_string(s.target_ids[t]) + ".hyp.npz";
+      const std::string name = per_target_path(prefix + ".hyp.npz", s.target_names[t],
+                                               static_cast<std::size_t>(s.targets));
+      paths_.push_back(name);
       hyp_.push_back(std::make_unique<NpzWriter>(name));
       hyp_.back()->declare("arr_0", "<f4", {s.regions, 4, s.length});
     }
@@ -131,8 +149,14 @@ class ModiscoSink final : public ScoreSink {
     for (auto& h : hyp_) h->commit();
     bed_.commit();
   }
+  std::vector<std::string> paths() const override {
+    auto p = paths_;
+    p.push_back(bed_.path());
+    return p;
+  }
 
  private:
+  std::vector<std::string> paths_;
   NpzWriter ohe_;
   int ohe_id_;
   std::vector<std::unique_ptr<NpzWriter>> hyp_;
@@ -142,8 +166,9 @@ class ModiscoSink final : public ScoreSink {
 class RegionsTsvSink final : public ScoreSink {
  public:
   RegionsTsvSink(const std::string& path, const SinkShape& s) : out_(path), s_(s) {
+    if (!s.provenance.empty()) std::fprintf(out_.get(), "# %s\n", s.provenance.c_str());
     std::fprintf(out_.get(), "name\tchrom\tstart\tend\tstrand\tgc");
-    for (auto t : s.target_ids) std::fprintf(out_.get(), "\tpred_%lld", (long long)t);
+    for (const auto& t : s.target_names) std::fprintf(out_.get(), "\tpred_%s", t.c_str());
     std::fprintf(out_.get(), "\tmax_delta_error\n");
   }
   void add(const ScoredRegion& r) override {
@@ -159,10 +184,61 @@ class RegionsTsvSink final : public ScoreSink {
     std::fprintf(out_.get(), "\t%.3g\n", worst);
   }
   void finish() override { out_.commit(); }
+  std::vector<std::string> paths() const override {
+    return {out_.path() == "-" || out_.path().empty() ? "stdout" : out_.path()};
+  }
 
  private:
   OutputFile out_;
   SinkShape s_;
+};
+
+// chrombpnet's interpret layout (deepdish dict -> groups), which `modisco motifs -i`
+// reads as shap/seq (hypothetical) and raw/seq (one-hot), both [N, 4, L].
+class H5Sink final : public ScoreSink {
+ public:
+  H5Sink(const std::string& path, const SinkShape& s, int64_t target)
+      : w_(path), target_(target), L_(s.length) {
+    const int64_t N = s.regions, L = s.length;
+    raw_ = w_.create("raw/seq", Hdf5Type::kInt8, {N, 4, L});
+    shap_ = w_.create("shap/seq", Hdf5Type::kFloat32, {N, 4, L});
+    proj_ = w_.create("projected_shap/seq", Hdf5Type::kFloat32, {N, 4, L});
+    chrom_ = w_.create("coords_chrom", Hdf5Type::kString, {N}, s.max_chrom);
+    start_ = w_.create("coords_start", Hdf5Type::kInt64, {N});
+    end_ = w_.create("coords_end", Hdf5Type::kInt64, {N});
+    names_ = w_.create("names", Hdf5Type::kString, {N}, s.max_name);
+    w_.set_attribute("/", "provenance", s.provenance);
+    w_.set_attribute("/", "target", s.target_names.at(target));
+    w_.set_attribute("/", "layout",
+                     "chrombpnet contribution scores: raw/seq one-hot, shap/seq hypothetical, "
+                     "projected_shap/seq = shap * raw; [N, 4 (ACGT), L]; coords 0-based "
+                     "half-open");
+  }
+  void add(const ScoredRegion& r) override {
+    const std::size_t n = static_cast<std::size_t>(4 * L_);
+    raw_buf_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) raw_buf_[i] = r.ohe[i] > 0.5f ? 1 : 0;
+    w_.write_rows(raw_, row_, 1, raw_buf_.data());
+    w_.write_rows(shap_, row_, 1, r.e.hypothetical.data() + target_ * n);
+    w_.write_rows(proj_, row_, 1, r.e.projected.data() + target_ * n);
+    std::string chrom;
+    int64_t start, end;
+    char strand;
+    region_coords(r.region, chrom, start, end, strand);
+    w_.write_strings(chrom_, row_, {chrom});
+    w_.write_strings(names_, row_, {r.region.name});
+    w_.write_rows(start_, row_, 1, &start);
+    w_.write_rows(end_, row_, 1, &end);
+    ++row_;
+  }
+  void finish() override { w_.commit(); }
+  std::vector<std::string> paths() const override { return {w_.path()}; }
+
+ private:
+  Hdf5Writer w_;
+  int64_t target_, L_, row_ = 0;
+  int raw_, shap_, proj_, chrom_, start_, end_, names_;
+  std::vector<int8_t> raw_buf_;
 };
 
 }  // namespace
@@ -171,8 +247,13 @@ std::unique_ptr<ScoreSink> make_npz_sink(const std::string& path, const SinkShap
   return std::make_unique<NpzSink>(path, shape);
 }
 std::unique_ptr<ScoreSink> make_track_sink(const std::string& bigwig, const std::string& bedgraph,
-                                           const Genome& genome, int64_t track_target) {
-  return std::make_unique<TrackSink>(bigwig, bedgraph, genome, track_target);
+                                           const Genome& genome, int64_t track_target,
+                                           const std::string& provenance) {
+  return std::make_unique<TrackSink>(bigwig, bedgraph, genome, track_target, provenance);
+}
+std::unique_ptr<ScoreSink> make_h5_sink(const std::string& path, const SinkShape& shape,
+                                        int64_t target) {
+  return std::make_unique<H5Sink>(path, shape, target);
 }
 std::unique_ptr<ScoreSink> make_modisco_sink(const std::string& prefix, const SinkShape& shape) {
   return std::make_unique<ModiscoSink>(prefix, shape);

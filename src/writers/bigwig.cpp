@@ -58,8 +58,9 @@ void write_bigwig(const std::string& path, TrackAssembler& track) {
   rename_into_place(tmp, path);
 }
 
-void write_bedgraph(const std::string& path, TrackAssembler& track) {
+void write_bedgraph(const std::string& path, TrackAssembler& track, const std::string& header) {
   OutputFile out(path);
+  if (!header.empty()) std::fprintf(out.get(), "# %s\n", header.c_str());
   track.assemble([&](const std::string& chrom, int64_t start, const float* values, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
       std::fprintf(out.get(), "%s\t%lld\t%lld\t%.6g\n", chrom.c_str(), (long long)(start + i),
