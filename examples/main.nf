@@ -1,5 +1,6 @@
 // seqlift as a Nextflow pipeline: the same workflow as examples/Snakefile (score the
-// peaks in shards, merge the shards into one bigWig).
+// peaks in shards, merge the shards into one bigWig, call seqlets on all shards together
+// and annotate them against a MEME motif database).
 // NOT RUNNABLE in this project's CI: Nextflow is not available from Debian's packages
 // here. Usage elsewhere:
 //   nextflow run examples/main.nf --seqlift $PWD/build/seqlift --shards 3
@@ -14,6 +15,7 @@ params.width = 1000
 params.shards = 3
 params.n_refs = 20
 params.out = "out/nextflow"
+params.motifs = "data/example_motifs.meme"
 
 process SCORE_SHARD {
     cpus 1
@@ -45,8 +47,35 @@ process MERGE {
     """
 }
 
+process SEQLETS {
+    publishDir params.out, mode: 'copy'
+    input:
+    path shards
+    output:
+    path "seqlets.bed"
+    script:
+    """
+    ${params.seqlift} seqlets --npz ${shards} -o seqlets.bed
+    """
+}
+
+process MOTIFS {
+    publishDir params.out, mode: 'copy'
+    input:
+    path shards
+    path seqlets
+    path db
+    output:
+    path "motifs"
+    script:
+    """
+    ${params.seqlift} motifs --npz ${shards} --seqlets ${seqlets} --motifs ${db} -o motifs
+    """
+}
+
 workflow {
     shards = Channel.of(0..<params.shards)
-    scored = SCORE_SHARD(shards, file(params.model), file(params.genome), file(params.peaks))
-    MERGE(scored.collect(), file(params.genome))
+    scored = SCORE_SHARD(shards, file(params.model), file(params.genome), file(params.peaks)).collect()
+    MERGE(scored, file(params.genome))
+    MOTIFS(scored, SEQLETS(scored), file(params.motifs))
 }

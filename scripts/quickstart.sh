@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fresh machine to first result: installs dependencies, builds, and scores the bundled
-# example (data/): a synthetic genome, 129 peaks and a BPNet-style model, with 20
-# dinucleotide shuffles per peak; writes a bigWig, the arrays and a per-region table.
+# example (data/): a synthetic genome, 129 peaks and a small dilated CNN with one scalar
+# output (BPNet-like trunk, no profile head), with 20 dinucleotide shuffles per peak;
+# writes a bigWig, the arrays and a per-region table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

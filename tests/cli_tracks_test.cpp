@@ -223,6 +223,10 @@ TEST(Workflow, SnakefileRunsShardedScoringMergeAndMotifs) {
   EXPECT_FALSE(std::isnan(v[500]));
   EXPECT_NE(test::slurp(dir + "/out/motifs/report.html").find("<svg"), std::string::npos);
   EXPECT_TRUE(test::file_exists(dir + "/out/motifs/motifs.tsv"));
+  // Seqlets come from every shard: peak0 is in shard 0/2, peak1 in shard 1/2.
+  const std::string seqlets = test::slurp(dir + "/out/seqlets.bed");
+  EXPECT_NE(seqlets.find("\tpeak0\n"), std::string::npos);
+  EXPECT_NE(seqlets.find("\tpeak1\n"), std::string::npos);
 }
 
 }  // namespace

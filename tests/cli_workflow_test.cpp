@@ -368,3 +368,45 @@ TEST(CliWorkflow, PytorchFileGivenAsModelShowsTheExportRecipe) {
 
 }  // namespace
 }  // namespace seqlift
+
+namespace seqlift {
+namespace {
+
+// scripts/export_pytorch.py with Debian's python3-torch (optional: skipped without it).
+TEST(CliWorkflow, ExportPytorchScriptMakesAModelScoredByName) {
+  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "needs Debian python3-torch (optional; scripts/export_pytorch.py)";
+  const std::string dir = test::temp_dir();
+  const std::string script = std::string(SEQLIFT_DATA) + "/../scripts/export_pytorch.py";
+  const std::string log = dir + "/export.log";
+  const int status = std::system(("/usr/bin/python3 " + script + " --demo -o " + dir +
+                                  "/demo.onnx --seqlift " + SEQLIFT_BINARY + " >" + log + " 2>&1")
+                                     .c_str());
+  ASSERT_EQ(status, 0) << test::slurp(log);
+  EXPECT_NE(test::slurp(log).find("checked: seqlift predict vs PyTorch"), std::string::npos)
+      << test::slurp(log);
+  // A real torch.save() file given as --model gets the export recipe.
+  const std::string save = test::write_file(
+      "save.py", "import torch\ntorch.save(torch.nn.Conv1d(4, 2, 3), '" + dir + "/m.pt')\n");
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + save).c_str()), 0);
+  auto pt = run_cli("inspect -m " + dir + "/m.pt");
+  EXPECT_EQ(pt.exit_code, 2);
+  EXPECT_NE(pt.err.find("PyTorch checkpoint"), std::string::npos) << pt.err;
+  // The exported heads are addressed by their names in one run.
+  std::string fa;
+  for (int i = 0; i < 3; ++i) {
+    fa += ">s" + std::to_string(i) + "\n";
+    for (int j = 0; j < 500; ++j) fa += "ACGT"[(i * 7 + j * j) % 4];
+    fa += "\n";
+  }
+  const auto in = test::write_file("demo.fa", fa);
+  auto r = run_cli("score -m " + dir + "/demo.onnx --fasta " + in +
+                   " --n-refs 2 --target counts,profile --npz " + dir + "/demo.npz");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto z = load_npz(dir + "/demo.npz");
+  EXPECT_EQ(z["target_names"].strings, (std::vector<std::string>{"counts", "profile"}));
+  EXPECT_NE(r.err.find("0 regions over tolerance"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace seqlift
