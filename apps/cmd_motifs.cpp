@@ -71,10 +71,10 @@ Subcommand motifs_command() {
         return [o] {
           const MotifRunSummary s = run_motifs(*o);
           log_summary("motifs: " + std::to_string(s.seqlets) + " seqlets, " +
-                      std::to_string(s.annotated) + " with a match at q <= 0.05, " +
-                      std::to_string(s.motifs_found) + " motifs",
-                  {o->out_dir + "/seqlets.tsv", o->out_dir + "/motifs.tsv",
-                   o->out_dir + "/report.html"});
+                          std::to_string(s.annotated) + " with a match at q <= 0.05, " +
+                          std::to_string(s.motifs_found) + " motifs",
+                      {o->out_dir + "/seqlets.tsv", o->out_dir + "/motifs.tsv",
+                       o->out_dir + "/report.html"});
         };
       }};
 }

@@ -41,7 +41,7 @@ Subcommand predict_command() {
                                    shape_string(model->values()[v].shape).substr(1) +
                                    "; only [N, T] outputs are supported for now");
               SequenceSource source(opt->input);
-              const std::string src_name = !opt->input.fasta.empty() ? opt->input.fasta
+              const std::string src_name = !opt->input.fasta.empty()     ? opt->input.fasta
                                            : !opt->input.regions.empty() ? opt->input.regions
                                                                          : "--region";
               OutputFile out(opt->output);
@@ -72,7 +72,7 @@ Subcommand predict_command() {
               out.commit();
               source.report();
               log_summary("predict: " + std::to_string(total) + " sequences, " +
-                          std::to_string(threads) + " threads",
+                              std::to_string(threads) + " threads",
                           {out_name(opt->output)});
             };
           }};

@@ -65,7 +65,7 @@ Subcommand shuffle_command() {
               out.commit();
               source.report();
               log_summary("shuffle: " + std::to_string(n) + " sequences x " +
-                          std::to_string(o.refs.count) + " references",
+                              std::to_string(o.refs.count) + " references",
                           {out_name(o.output)});
             };
           }};

@@ -16,8 +16,7 @@ void add_sequence_options(CLI::App& cmd, SequenceSourceOptions& opt, SequenceArg
       ->group(kInputGroup);
   cmd.add_option("--genome", opt.genome, "Genome FASTA (indexed with faidx; built if missing)")
       ->group(kInputGroup);
-  cmd.add_option("--regions", opt.regions,
-                 "BED3/BED6/narrowPeak regions in --genome to " + purpose)
+  cmd.add_option("--regions", opt.regions, "BED3/BED6/narrowPeak regions in --genome to " + purpose)
       ->group(kInputGroup);
   cmd.add_option("--region", args.region_strings,
                  "A region CHROM:START-END (1-based inclusive, as samtools); repeatable; "
@@ -85,9 +84,9 @@ void set_command_line(int argc, char** argv) {
   std::string s;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
-    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
-                                                         "OPQRSTUVWXYZ0123456789_-+=/.,:@%") ==
-                                         std::string::npos;
+    const bool plain = !a.empty() && a.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                         "OPQRSTUVWXYZ0123456789_-+=/.,:@%") == std::string::npos;
     if (!plain) {
       std::string q = "'";
       for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);

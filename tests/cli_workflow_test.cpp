@@ -74,12 +74,14 @@ TEST(CliWorkflow, OneRunCountsProfileEqualsTwoSingleTargetRuns) {
   EXPECT_FALSE(test::file_exists(dir + "/both.bw"));
   for (auto [one_run, single] : {std::pair<std::string, std::string>{"both.counts.bw", "counts.bw"},
                                  {"both.profile.bw", "profile.bw"}})
-    for (auto [chrom, start] : {std::pair<std::string, uint32_t>{"chr1", kStart1}, {"chr2", kStart2}}) {
+    for (auto [chrom, start] :
+         {std::pair<std::string, uint32_t>{"chr1", kStart1}, {"chr2", kStart2}}) {
       const auto a = bigwig_values(dir + "/" + one_run, chrom, start, start + kL);
       const auto b = bigwig_values(dir + "/" + single, chrom, start, start + kL);
       ASSERT_EQ(a.size(), kL) << one_run;
       ASSERT_EQ(b.size(), kL) << single;
-      for (uint32_t j = 0; j < kL; ++j) ASSERT_EQ(a[j], b[j]) << one_run << " " << chrom << " " << j;
+      for (uint32_t j = 0; j < kL; ++j)
+        ASSERT_EQ(a[j], b[j]) << one_run << " " << chrom << " " << j;
     }
   // The two tracks differ (they explain different heads), and the npz holds both by name.
   const auto c = bigwig_values(dir + "/counts.bw", "chr1", kStart1, kStart1 + kL);
@@ -96,8 +98,8 @@ TEST(CliWorkflow, OutputNamesIndicesAndAliasesAgree) {
   const std::string base = "score -m " + chrombpnet() + " --genome " + kGenome + " --regions " +
                            bed + " --n-refs 2 --regions-out ";
   std::map<std::string, std::string> tsv;
-  for (const std::string t : {"counts", "logcount_predictions", "1000",
-                              "profile:logits_profile_predictions"}) {
+  for (const std::string t :
+       {"counts", "logcount_predictions", "1000", "profile:logits_profile_predictions"}) {
     const std::string out = dir + "/names_" + std::to_string(tsv.size()) + ".npz";
     auto r = run_cli(base + dir + "/n.tsv --target " + t + " --npz " + out);
     ASSERT_EQ(r.exit_code, 0) << t << ": " << r.err;
@@ -116,8 +118,7 @@ TEST(CliWorkflow, OutputNamesIndicesAndAliasesAgree) {
       << r.out.substr(0, 400);
   auto bad = run_cli(base + "- --target nope");
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("logcount_predictions (1 element, indices 1000..1000)"),
-            std::string::npos)
+  EXPECT_NE(bad.err.find("logcount_predictions (1 element, indices 1000..1000)"), std::string::npos)
       << bad.err;
   EXPECT_NE(bad.err.find("logits_profile_predictions (1000 elements"), std::string::npos);
   auto dup = run_cli(base + "- --target counts,counts");
@@ -146,7 +147,8 @@ TEST(CliWorkflow, ChrombpnetH5OpensInH5pyAsModiscoReadsIt) {
   // (modisco CLI: scores['shap']['seq'][:, :, start:end].transpose(0, 2, 1), likewise
   // raw/seq), which needs [N, 4, L].
   const std::string code = R"(import h5py, json, numpy as np, sys
-d = sys.argv[1] if len(sys.argv) > 1 else ")" + dir + R"("
+d = sys.argv[1] if len(sys.argv) > 1 else ")" +
+                           dir + R"("
 z = np.load(d + "/cb.npz")
 for t, name in enumerate(["counts", "profile"]):
     with h5py.File(d + "/cb." + name + ".h5", "r") as f:
@@ -206,8 +208,8 @@ TEST(CliWorkflow, RegionStringsAreOneBasedInclusiveAndWidthComesFromTheModel) {
   // --region chr1:20001-21000 is BED chr1 20000 21000; without --width the window is the
   // model's 1000 bp, so the two runs score the same sequence.
   const auto bed = test::write_file("wf_one.bed", "chr1\t20000\t21000\n");
-  const std::string base = "score -m " + kData + "/example_model.onnx --genome " + kGenome +
-                           " --n-refs 2 --npz ";
+  const std::string base =
+      "score -m " + kData + "/example_model.onnx --genome " + kGenome + " --n-refs 2 --npz ";
   auto a = run_cli(base + dir + "/ra.npz --region chr1:20,001-21,000");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_NE(a.err.find("--width 1000 (the model's input length)"), std::string::npos) << a.err;
@@ -221,9 +223,9 @@ TEST(CliWorkflow, RegionStringsAreOneBasedInclusiveAndWidthComesFromTheModel) {
   // A single base is chr:P; malformed strings and --region with --regions are usage errors.
   auto one = run_cli("extract --genome " + kGenome + " --region chr1:20001");
   ASSERT_EQ(one.exit_code, 0) << one.err;
-  EXPECT_EQ(one.out, ">chr1:20001\n" + run_cli("extract --genome " + kGenome +
-                                                 " --region chr1:20001-20001")
-                                           .out.substr(std::string(">chr1:20001-20001\n").size()));
+  EXPECT_EQ(one.out,
+            ">chr1:20001\n" + run_cli("extract --genome " + kGenome + " --region chr1:20001-20001")
+                                  .out.substr(std::string(">chr1:20001-20001\n").size()));
   for (const std::string bad : {"chr1", "chr1:0-10", "chr1:20-10", "chr1:x-10"}) {
     auto r = run_cli("extract --genome " + kGenome + " --region " + bad);
     EXPECT_EQ(r.exit_code, 1) << bad;
@@ -246,7 +248,8 @@ TEST(CliWorkflow, ChromsFilterKeepsOnlyThoseChromosomes) {
   std::istringstream all_in(all.out);
   std::string header, seq;
   while (std::getline(peaks_in, line) && std::getline(all_in, header) && std::getline(all_in, seq))
-    if (line.rfind("chr2\t", 0) == 0 || line.rfind("chrX\t", 0) == 0) expect += header + "\n" + seq + "\n";
+    if (line.rfind("chr2\t", 0) == 0 || line.rfind("chrX\t", 0) == 0)
+      expect += header + "\n" + seq + "\n";
   EXPECT_FALSE(expect.empty());
   EXPECT_EQ(some.out, expect);
   auto none = run_cli("extract --genome " + kGenome + " --regions " + peaks + " --chroms chrZ");
@@ -342,8 +345,8 @@ TEST(CliWorkflow, SeqletsAndMotifsReadAllShards) {
   EXPECT_EQ(static_cast<std::size_t>(std::count(tsv.begin(), tsv.end(), '\n')),
             seqlet_rows(whole.out).size() + 1);
   // Shards that are not of one run are refused.
-  auto mixed = run_cli("seqlets --npz " + dir + "/whole.npz " +
-                       test::test_data("peer/basset/model.onnx"));
+  auto mixed =
+      run_cli("seqlets --npz " + dir + "/whole.npz " + test::test_data("peer/basset/model.onnx"));
   EXPECT_EQ(mixed.exit_code, 2);
 }
 

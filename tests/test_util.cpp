@@ -1,15 +1,14 @@
 #include "test_util.hpp"
 
-#include <map>
-
-#include "seqlift/npy.hpp"
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
+
+#include "seqlift/npy.hpp"
 
 namespace seqlift::test {
 
@@ -86,7 +85,8 @@ std::string npz_difference(const std::string& a, const std::string& b) {
     if (v.dtype != w.dtype || v.shape != w.shape) return "member '" + k + "': dtype or shape";
     if (v.strings != w.strings) return "member '" + k + "': strings differ";
     for (std::size_t i = 0; i < v.values.size(); ++i)
-      if (!(v.values[i] == w.values[i]) && !(v.values[i] != v.values[i] && w.values[i] != w.values[i]))
+      if (!(v.values[i] == w.values[i]) &&
+          !(v.values[i] != v.values[i] && w.values[i] != w.values[i]))
         return "member '" + k + "' element " + std::to_string(i);
   }
   if (ma.size() != mb.size()) return "member counts differ";

@@ -9,8 +9,8 @@
 namespace seqlift {
 
 struct SeqletRunOptions {
-  std::vector<std::string> npz;  ///< score --npz files (shards of one run: read as one input)
-  std::string target = "0";      ///< position in the npz's targets, or a target name
+  std::vector<std::string> npz;      ///< score --npz files (shards of one run: read as one input)
+  std::string target = "0";          ///< position in the npz's targets, or a target name
   std::string method = "recursive";  ///< recursive | laplace
   SeqletOptions seqlets;
   std::string output = "-";

@@ -29,8 +29,8 @@ struct ScoreOptions {
   // Outputs (at least one); each is written under a temporary name and renamed at the end.
   // With several targets, per-target files get the target's label before the extension:
   // out.bw -> out.counts.bw, out.profile.bw (seqlift/targets.hpp per_target_path).
-  std::string npz;  ///< arrays: ohe, hyp, proj, delta, pred, names, targets, target_names,
-                    ///< coords_*, provenance
+  std::string npz;          ///< arrays: ohe, hyp, proj, delta, pred, names, targets, target_names,
+                            ///< coords_*, provenance
   std::string bigwig;       ///< per-base projected contributions per target, genome input only
   std::string bedgraph;     ///< the same values as text ("-": stdout, one target only)
   std::string h5;           ///< chrombpnet layout per target: raw/seq, shap/seq, projected_shap/seq

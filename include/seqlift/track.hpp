@@ -58,7 +58,6 @@ void write_bigwig(const std::string& path, TrackAssembler& track);
 /// Writes the assembled track as bedGraph text, one line per base; atomic rename ("-":
 /// stdout). A non-empty `header` (one line, e.g. provenance JSON) is written first as a
 /// '#' comment, which bedtools, pandas (comment='#') and genome browsers skip.
-void write_bedgraph(const std::string& path, TrackAssembler& track,
-                    const std::string& header = "");
+void write_bedgraph(const std::string& path, TrackAssembler& track, const std::string& header = "");
 
 }  // namespace seqlift

@@ -50,7 +50,8 @@ void reject_pytorch_file(const std::string& path) {
                       head[1] >= 2 && head[1] <= 5;
   if (!torch_zip && !pickle) return;
   throw ModelError(
-      path + ": this is a PyTorch " + (torch_zip ? "checkpoint (torch.save zip archive)" : "pickle") +
+      path + ": this is a PyTorch " +
+      (torch_zip ? "checkpoint (torch.save zip archive)" : "pickle") +
       ", not ONNX. Export the model to ONNX first, with the input as one-hot [N, 4, L] and a "
       "dynamic batch axis:\n"
       "    torch.onnx.export(model.eval(), torch.zeros(1, 4, L), 'model.onnx',\n"

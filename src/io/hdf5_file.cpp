@@ -277,15 +277,16 @@ int Hdf5Writer::create(const std::string& name, Hdf5Type type, const std::vector
 
 static void write_slab(hid_t set, hid_t mem_type, const std::vector<int64_t>& dims, int64_t first,
                        int64_t count, const void* data, const std::string& where) {
-  if (first < 0 || count < 0 || first + count > dims[0]) throw IoError(where + ": rows out of range");
+  if (first < 0 || count < 0 || first + count > dims[0])
+    throw IoError(where + ": rows out of range");
   if (count == 0) return;
   std::vector<hsize_t> start(dims.size(), 0), n(dims.begin(), dims.end());
   start[0] = static_cast<hsize_t>(first);
   n[0] = static_cast<hsize_t>(count);
   Handle fspace(H5Dget_space(set), H5Sclose);
   Handle mspace(H5Screate_simple(static_cast<int>(n.size()), n.data(), nullptr), H5Sclose);
-  if (H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, n.data(),
-                          nullptr) < 0 ||
+  if (H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, n.data(), nullptr) <
+          0 ||
       H5Dwrite(set, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data) < 0)
     throw IoError(where + ": write failed (disk full?)");
 }
@@ -321,7 +322,8 @@ void Hdf5Writer::set_attribute(const std::string& object, const std::string& nam
                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
               H5Aclose);
   const char* p = value.c_str();
-  if (!attr.ok() || H5Awrite(attr.get(), type.get(), &p) < 0) throw IoError(where + ": cannot write");
+  if (!attr.ok() || H5Awrite(attr.get(), type.get(), &p) < 0)
+    throw IoError(where + ": cannot write");
 }
 
 void Hdf5Writer::commit() {

@@ -31,11 +31,11 @@ struct Contributions {
   std::string label;  ///< "a.npz" or "a.npz (+2 more)" for messages
 };
 
-Contributions open_contributions(const std::vector<std::string>& paths,
-                                 const std::string& target) {
+Contributions open_contributions(const std::vector<std::string>& paths, const std::string& target) {
   if (paths.empty()) throw UsageError("give at least one score --npz");
   Contributions c;
-  c.label = paths[0] + (paths.size() > 1 ? " (+" + std::to_string(paths.size() - 1) + " more)" : "");
+  c.label =
+      paths[0] + (paths.size() > 1 ? " (+" + std::to_string(paths.size() - 1) + " more)" : "");
   for (std::size_t f = 0; f < paths.size(); ++f) {
     const std::string& path = paths[f];
     c.files.push_back(std::make_unique<NpzReader>(path));

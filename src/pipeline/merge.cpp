@@ -27,7 +27,8 @@ int64_t run_merge(const MergeOptions& o) {
     const auto& shape = z.shape("proj");  // [N, T, 4, L]
     if (shape.size() != 4 || shape[2] != 4) throw InputError(path + ": 'proj' is not [N, T, 4, L]");
     const int64_t target = npz_target_position(
-        o.target, z.has("target_names") ? z.read_strings("target_names") : std::vector<std::string>{},
+        o.target,
+        z.has("target_names") ? z.read_strings("target_names") : std::vector<std::string>{},
         shape[1], path);
     const int64_t n = shape[0], T = shape[1], L = shape[3];
     const auto chroms = z.read_strings("coords_chrom");

@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "pipeline/progress.hpp"
 #include "pipeline/sinks.hpp"
@@ -86,8 +85,8 @@ struct RegionResult {
   std::vector<float> ohe;
 };
 
-Explanation explain_strand(const Explainer& explainer, const float* x, const float* refs,
-                           int64_t K, int64_t length, bool revcomp_average) {
+Explanation explain_strand(const Explainer& explainer, const float* x, const float* refs, int64_t K,
+                           int64_t length, bool revcomp_average) {
   const int64_t n_in = 4 * length;
   Explanation e = explainer.explain(x, refs, K);
   if (revcomp_average) {
@@ -124,9 +123,9 @@ void append_targets(Explanation& a, Explanation&& b) {
   a.targets += b.targets;
 }
 
-RegionResult score_region(const std::vector<std::unique_ptr<Explainer>>& explainers,
-                          const float* x, const float* refs, int64_t K, int64_t length,
-                          bool minus_strand, bool revcomp_average) {
+RegionResult score_region(const std::vector<std::unique_ptr<Explainer>>& explainers, const float* x,
+                          const float* refs, int64_t K, int64_t length, bool minus_strand,
+                          bool revcomp_average) {
   const int64_t n_in = 4 * length;
   RegionResult res;
   for (const auto& ex : explainers)
@@ -207,7 +206,8 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
   eo.rule = o.rule;
   eo.explain_activated = o.explain_activated;
   std::vector<std::unique_ptr<Explainer>> explainers;
-  for (auto& g : target_groups(specs, eo)) explainers.push_back(std::make_unique<Explainer>(*model, g));
+  for (auto& g : target_groups(specs, eo))
+    explainers.push_back(std::make_unique<Explainer>(*model, g));
   std::vector<std::string> labels;
   std::vector<int64_t> target_ids;
   for (const auto& t : specs) {
@@ -243,8 +243,8 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
   log_info("score: " + std::to_string(counted.regions) + " regions, " +
            std::string(rule_string(o.rule)) + " rule, " + std::to_string(T) + " target" +
            (T == 1 ? "" : "s") + " [" + target_list + "]" +
-           (logits ? " (logits under the final activation)" : "") + ", " + refs->describe() +
-           ", " + std::to_string(o.threads) + " threads");
+           (logits ? " (logits under the final activation)" : "") + ", " + refs->describe() + ", " +
+           std::to_string(o.threads) + " threads");
 
   SinkShape shape;
   shape.regions = counted.regions;
@@ -265,8 +265,8 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
                                       per_target_path(o.bedgraph, labels[t], n_targets),
                                       *source.genome(), static_cast<int64_t>(t), shape.provenance));
     if (!o.h5.empty())
-      sinks.push_back(
-          make_h5_sink(per_target_path(o.h5, labels[t], n_targets), shape, static_cast<int64_t>(t)));
+      sinks.push_back(make_h5_sink(per_target_path(o.h5, labels[t], n_targets), shape,
+                                   static_cast<int64_t>(t)));
   }
   if (!o.modisco.empty()) sinks.push_back(make_modisco_sink(o.modisco, shape));
   if (!o.regions_out.empty()) sinks.push_back(make_regions_tsv_sink(o.regions_out, shape));

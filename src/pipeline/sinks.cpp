@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/hdf5_file.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
@@ -9,7 +10,6 @@
 #include "seqlift/output.hpp"
 #include "seqlift/targets.hpp"
 #include "seqlift/track.hpp"
-#include "io/hdf5_file.hpp"
 
 namespace seqlift {
 namespace {
@@ -47,8 +47,8 @@ class NpzSink final : public ScoreSink {
     std::size_t longest = 1;
     for (const auto& n : s.target_names) longest = std::max(longest, n.size());
     const int names = w_.declare("target_names", "<U" + std::to_string(longest), {T});
-    const int prov =
-        w_.declare("provenance", "<U" + std::to_string(std::max<std::size_t>(1, s.provenance.size())), {});
+    const int prov = w_.declare(
+        "provenance", "<U" + std::to_string(std::max<std::size_t>(1, s.provenance.size())), {});
     w_.append(targets_, s.target_ids.data(), s.target_ids.size() * 8);
     w_.append_strings(names, s.target_names);
     w_.append_strings(prov, {s.provenance});

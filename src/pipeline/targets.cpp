@@ -97,7 +97,8 @@ std::vector<TargetSpec> resolve_targets(const std::string& spec, const Model& mo
                          std::to_string(total) + " output elements (0.." +
                          std::to_string(total - 1) + "). Outputs: " + list_outputs(outs));
       t.push_back({item, idx, ""});
-    } else if (item == "profile" && !(find_output(outs, item) && find_output(outs, item)->size == 1)) {
+    } else if (item == "profile" &&
+               !(find_output(outs, item) && find_output(outs, item)->size == 1)) {
       t.push_back({item, -1, alias_output(outs, item, "profile", false).name});
     } else if (item.rfind("profile:", 0) == 0) {
       const std::string out = item.substr(8);
@@ -135,8 +136,7 @@ std::vector<TargetSpec> resolve_targets(const std::string& spec, const Model& mo
   if (t.empty()) throw UsageError("--target is empty");
   for (std::size_t i = 0; i < t.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
-      if (t[i].label == t[j].label)
-        throw UsageError("--target names '" + t[i].label + "' twice");
+      if (t[i].label == t[j].label) throw UsageError("--target names '" + t[i].label + "' twice");
   return t;
 }
 
@@ -163,8 +163,7 @@ std::vector<ExplainOptions> target_groups(const std::vector<TargetSpec>& targets
   return groups;
 }
 
-std::string per_target_path(const std::string& path, const std::string& label,
-                            std::size_t count) {
+std::string per_target_path(const std::string& path, const std::string& label, std::size_t count) {
   if (count <= 1 || path.empty()) return path;
   std::string safe = label;
   for (char& c : safe)
@@ -186,8 +185,8 @@ int64_t npz_target_position(const std::string& spec, const std::vector<std::stri
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   throw UsageError("--target " + spec + ": " + path + " holds " + std::to_string(count) +
-                   " target(s)" + (list.empty() ? "" : " named " + list) +
-                   "; give a position 0.." + std::to_string(count - 1) + " or a name");
+                   " target(s)" + (list.empty() ? "" : " named " + list) + "; give a position 0.." +
+                   std::to_string(count - 1) + " or a name");
 }
 
 }  // namespace seqlift
