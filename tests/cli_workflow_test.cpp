@@ -301,6 +301,26 @@ TEST(CliWorkflow, ProgressEveryRegionWhenPiped) {
   EXPECT_EQ(run_cli(base).err.find("[seqlift] "), std::string::npos);
 }
 
+TEST(CliWorkflow, DashIsStdoutForStreamOutputsOnly) {
+  const std::string base = "score -m " + kData + "/example_model.onnx --genome " + kGenome +
+                           " --region chr1:20001-21000 --n-refs 2 ";
+  auto bg = run_cli(base + "--bedgraph -");
+  ASSERT_EQ(bg.exit_code, 0) << bg.err;
+  EXPECT_EQ(bg.out.rfind("# {\"program\":\"seqlift\"", 0), 0u) << bg.out.substr(0, 100);
+  EXPECT_EQ(std::count(bg.out.begin(), bg.out.end(), '\n'), 1001);
+  EXPECT_NE(bg.err.find("wrote stdout"), std::string::npos) << bg.err;
+  for (const char* flag : {"--npz", "--bigwig", "--h5", "--modisco"}) {
+    auto r = run_cli(base + flag + " -");
+    EXPECT_EQ(r.exit_code, 1) << flag;
+    EXPECT_NE(r.err.find("cannot be '-'"), std::string::npos) << r.err;
+  }
+  auto two = run_cli(base + "--bedgraph - --regions-out -");
+  EXPECT_EQ(two.exit_code, 1);
+  auto inspect = run_cli("inspect -m " + kData + "/example_model.onnx -o -");
+  EXPECT_EQ(inspect.exit_code, 0);
+  EXPECT_NE(inspect.out.find("# total"), std::string::npos);
+}
+
 std::multiset<std::string> seqlet_rows(const std::string& bed) {
   // Seqlets without their running name (column 4), which depends on input order.
   std::multiset<std::string> rows;

@@ -192,6 +192,14 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
     throw UsageError(
         "score needs at least one output: --npz, --bigwig, --bedgraph, --h5, --modisco or "
         "--regions-out");
+  for (const auto& [path, flag] : {std::pair<const std::string*, const char*>{&o.npz, "--npz"},
+                                   {&o.bigwig, "--bigwig"},
+                                   {&o.h5, "--h5"},
+                                   {&o.modisco, "--modisco"}})
+    if (*path == "-")
+      throw UsageError(std::string(flag) +
+                       " cannot be '-': it is written in place, not as a stream (stdout takes "
+                       "--bedgraph - or --regions-out -)");
   if ((!o.bigwig.empty() || !o.bedgraph.empty()) && o.input.genome.empty())
     throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
   auto model = load_model(o.model, 0, o.weights);
