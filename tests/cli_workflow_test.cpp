@@ -91,6 +91,15 @@ TEST(CliWorkflow, OneRunCountsProfileEqualsTwoSingleTargetRuns) {
   EXPECT_EQ(z["target_names"].strings, (std::vector<std::string>{"counts", "profile"}));
   EXPECT_EQ(z["targets"].values, (std::vector<double>{1000, -1}));  // counts = element 1000
   EXPECT_EQ(z["hyp"].shape, (std::vector<int64_t>{2, 2, 4, kL}));
+  // merge picks a target of the npz by its name.
+  auto m = run_cli("merge --genome " + kGenome + " --target profile --bigwig " + dir +
+                   "/merged.bw " + dir + "/both.npz");
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(bigwig_values(dir + "/merged.bw", "chr1", kStart1, kStart1 + kL), p);
+  auto bad = run_cli("merge --genome " + kGenome + " --target nope --bigwig " + dir +
+                     "/m2.bw " + dir + "/both.npz");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("named counts, profile"), std::string::npos) << bad.err;
 }
 
 TEST(CliWorkflow, OutputNamesIndicesAndAliasesAgree) {
