@@ -17,7 +17,8 @@ std::vector<seqlift::app::Subcommand> subcommands() {
   return {seqlift::app::extract_command(), seqlift::app::predict_command(),
           seqlift::app::inspect_command(), seqlift::app::score_command(),
           seqlift::app::shuffle_command(), seqlift::app::merge_command(),
-          seqlift::app::seqlets_command(), seqlift::app::motifs_command()};
+          seqlift::app::seqlets_command(), seqlift::app::motifs_command(),
+          seqlift::app::variants_command(), seqlift::app::ism_command()};
 }
 
 }  // namespace
