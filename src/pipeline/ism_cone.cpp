@@ -312,7 +312,13 @@ std::vector<float> MutantRunner::run(const float* x, const std::vector<Mutation>
       throw UsageError("ISM: mutations must be sorted, inside [0, " + std::to_string(L) +
                        ") with bases 0..3");
   std::vector<float> y(M * total);
-  const int64_t blocks = (M + B - 1) / B;
+  // Blocks of up to B mutants whose positions lie within B bases: their cones overlap.
+  std::vector<int64_t> starts;
+  for (int64_t i = 0; i < M; ++i)
+    if (starts.empty() || i - starts.back() == B || muts[i].pos - muts[starts.back()].pos >= B)
+      starts.push_back(i);
+  const int64_t blocks = static_cast<int64_t>(starts.size());
+  starts.push_back(M);
   std::vector<std::vector<float>> ref;
   if (impl_->cone) model.forward_all(x, 1, ref);
   std::string error;
@@ -323,7 +329,7 @@ std::vector<float> MutantRunner::run(const float* x, const std::vector<Mutation>
 #pragma omp for schedule(dynamic)
     for (int64_t k = 0; k < blocks; ++k) {
       try {
-        const int64_t b0 = k * B, nb = std::min(B, M - b0);
+        const int64_t b0 = starts[k], nb = starts[k + 1] - b0;
         if (impl_->cone) {
           impl_->run_block(ref, x, muts.data() + b0, nb, y.data() + b0 * total, scratch);
         } else {
