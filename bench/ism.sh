@@ -9,7 +9,7 @@
 # Times cover the mutant forward passes only (not model loading). Each runs REPEAT
 # times (default 3), the fastest is reported. The outputs of the three are compared.
 # Needs Debian python3-torch, python3-onnx, python3-numpy.
-# Usage: [REPEAT=N] [THREADS=T] [WINDOW=W] bench/ism.sh
+# Usage: [REPEAT=N] [THREADS=T] [WINDOW=W] [TORCH=0 to skip torch] bench/ism.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${THREADS:-$(nproc)}
@@ -29,34 +29,39 @@ echo "# CPU: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), 
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs may share the machine)"
 echo "# threads $T, repeat $REPEAT (best of), window ${WINDOW} (0 = all 2114 positions)"
 best() { sort -g | head -1; }
-seqlift_run() {  # extra flags...
+# One line per run: "<wall seconds of the mutant passes> <process CPU seconds>"; the
+# best run is the one with the least wall time. CPU seconds (user + sys) are reported
+# too: on a shared machine they show the work done when the wall clock is inflated.
+seqlift_run() {  # tag, extra flags...
   for _ in $(seq "$REPEAT"); do
-    $B ism --model $M --fasta "$W/x.fa" --target all --no-deeplift --window "$WINDOW" \
-      --threads "$T" --npz "$W/out$1.npz" "${@:2}" 2>&1 |
-      sed -n 's/.* mutants in \([0-9.]*\) s .*/\1/p'
+    /usr/bin/time -f "cpu %U %S" -o "$W/time" $B ism --model $M --fasta "$W/x.fa" --target all \
+      --no-deeplift --window "$WINDOW" --threads "$T" --npz "$W/out$1.npz" "${@:2}" 2> "$W/log"
+    echo "$(sed -n 's/.* mutants in \([0-9.]*\) s .*/\1/p' "$W/log") $(awk '/^cpu/ {print $2 + $3}' "$W/time")"
   done | best
 }
 cone=$(seqlift_run cone)
 full=$(seqlift_run full --no-cone)
 torch=""
-if $PY -c 'import torch, onnx, numpy' 2>/dev/null; then
+if [ "${TORCH:-1}" = 1 ] && $PY -c "import torch, onnx, numpy" 2>/dev/null; then
   [ "$WINDOW" = 0 ] || echo "# note: torch always runs all positions"
   torch=$(for _ in $(seq "$REPEAT"); do
-    $PY bench/ism_torch.py $M "$W/x.fa" "$T" 64 "$W/torch.npy" | awk '{print $2}'
+    /usr/bin/time -f "cpu %U %S" -o "$W/time" $PY bench/ism_torch.py $M "$W/x.fa" "$T" 64 "$W/torch.npy" > "$W/tlog"
+    echo "$(awk '{print $2}' "$W/tlog") $(awk '/^cpu/ {print $2 + $3}' "$W/time")"
   done | best)
 else
   echo "# torch: python3-torch / python3-onnx not installed, skipped"
 fi
 mutants=$((3 * 2114))
 [ "$WINDOW" = 0 ] || mutants=$((3 * WINDOW))
-printf "%-8s %10s %12s %10s\n" method seconds mutants/s vs_full
+printf "%-8s %10s %12s %10s %12s\n" method wall_s mutants/s vs_full cpu_s
+fw=${full%% *}
 for row in "cone $cone" "full $full" "torch $torch"; do
   set -- $row
   [ -n "${2:-}" ] || continue
   n=$mutants
   [ "$1" = torch ] && n=$((3 * 2114))
-  awk -v m="$1" -v s="$2" -v n="$n" -v f="$full" -v nf="$mutants" \
-    'BEGIN { printf "%-8s %10.2f %12.1f %9.2fx\n", m, s, n / s, (n / s) / (nf / f) }'
+  awk -v m="$1" -v s="$2" -v c="$3" -v n="$n" -v f="$fw" -v nf="$mutants" \
+    'BEGIN { printf "%-8s %10.2f %12.1f %9.2fx %12.2f\n", m, s, n / s, (n / s) / (nf / f), c }'
 done
 # The three agree: max |difference| of the mutant outputs (seqlift stores effects =
 # mutant - unmutated, so compare effects).

@@ -50,6 +50,7 @@ struct MutantRunner::Impl {
   std::vector<char> local;       // per value: computed by window
   std::vector<char> frontier;    // per value: local and read whole (tail node or output)
   std::vector<int64_t> channels, length;  // per local value: [C, L]
+  std::vector<int> last_local_use;        // per value: last trunk node reading it
   int64_t cone_nodes = 0;
   mutable std::mutex mutex;
   mutable std::map<std::tuple<int, int64_t, int64_t, int64_t>, std::unique_ptr<WeightedLinearLayer>>
@@ -133,6 +134,10 @@ struct MutantRunner::Impl {
           if (local[v]) frontier[v] = 1;
     for (int v : model.outputs())
       if (local[v]) frontier[v] = 1;
+    last_local_use.assign(values.size(), -1);
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      if (kind[i] != Kind::kTail)
+        for (int v : nodes[i].inputs) last_local_use[v] = static_cast<int>(i);
     // Without a conv in the trunk nothing is gained.
     bool any_conv = false;
     for (Kind k : kind) any_conv = any_conv || k == Kind::kConv;
@@ -145,7 +150,23 @@ struct MutantRunner::Impl {
     std::vector<Win> win;                  // per value
     std::vector<std::vector<float>> full;  // per value: [B, numel] (frontier + tail)
     std::vector<float> gather[4];
+    std::vector<std::vector<float>> spare;  // buffers of values past their last reader
   };
+
+  // Gives value v a buffer of at least n floats, reusing released ones.
+  static float* take(Scratch& s, int v, int64_t n) {
+    if (s.mini[v].empty() && !s.spare.empty()) {
+      s.mini[v].swap(s.spare.back());
+      s.spare.pop_back();
+    }
+    reserve(s.mini[v], n);
+    return s.mini[v].data();
+  }
+  static void release(Scratch& s, int v) {
+    if (s.mini[v].empty()) return;
+    s.spare.emplace_back();
+    s.spare.back().swap(s.mini[v]);
+  }
 
   // Gathers positions [lo, hi) of local value v for every mutant: from the block's
   // window where it has one, else from the unmutated activations. out: [B, C, hi - lo].
@@ -177,10 +198,12 @@ struct MutantRunner::Impl {
     s.mini.resize(values.size());
     s.full.resize(values.size());
     s.win.assign(values.size(), Win{0, 0});
+    // Only the values alive at once hold buffers (the last layers' windows are wide).
+    for (std::size_t v = 0; v < values.size(); ++v) release(s, static_cast<int>(v));
     // The input: the block's mutated columns.
     const int64_t a = muts[0].pos, e = muts[B - 1].pos + 1;
     s.win[in] = {a, e};
-    reserve(s.mini[in], B * 4 * (e - a));
+    take(s, in, B * 4 * (e - a));
     for (int64_t b = 0; b < B; ++b) {
       float* m = s.mini[in].data() + b * 4 * (e - a);
       for (int c = 0; c < 4; ++c) std::memcpy(m + c * (e - a), x + c * L + a, (e - a) * 4);
@@ -212,7 +235,7 @@ struct MutantRunner::Impl {
         reserve(s.gather[0], B * p.in_channels * (ihi - ilo));
         gather(s, n.inputs[0], ref[n.inputs[0]], B, ilo, ihi, s.gather[0].data());
         const Layer& conv = conv_for(static_cast<int>(i), ihi - ilo, ilo - need_lo, need_hi - ihi);
-        reserve(s.mini[v], B * C * (w.second - w.first));
+        take(s, v, B * C * (w.second - w.first));
         ins.assign(1, s.gather[0].data());
         conv.forward(ins, s.mini[v].data(), B);
       } else if (kind[i] == Kind::kShift) {
@@ -224,7 +247,7 @@ struct MutantRunner::Impl {
           continue;
         }
         const int64_t ww = w.second - w.first, iww = iw.second - iw.first;
-        reserve(s.mini[v], B * C * ww);
+        take(s, v, B * C * ww);
         for (int64_t r = 0; r < B * C; ++r)
           std::memcpy(s.mini[v].data() + r * ww,
                       s.mini[n.inputs[0]].data() + r * iww + (w.first + shift[i] - iw.first),
@@ -249,10 +272,12 @@ struct MutantRunner::Impl {
           gather(s, n.inputs[j], ref[n.inputs[j]], B, w.first, w.second, g.data());
           ins.push_back(g.data());
         }
-        reserve(s.mini[v], rows * n_out);
+        take(s, v, rows * n_out);
         n.layer->forward(ins, s.mini[v].data(), rows);
       }
       s.win[v] = w;
+      for (int u : n.inputs)
+        if (last_local_use[u] == static_cast<int>(i) && !frontier[u]) release(s, u);
     }
     // Frontier values whole, then the tail nodes on whole tensors.
     for (std::size_t v = 0; v < values.size(); ++v) {
