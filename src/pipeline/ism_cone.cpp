@@ -232,11 +232,15 @@ struct MutantRunner::Impl {
                       need_hi = (w.second - 1) * p.stride - p.pad_left + span;
         const int64_t ilo = std::max<int64_t>(0, need_lo),
                       ihi = std::min<int64_t>(length[n.inputs[0]], need_hi);
-        reserve(s.gather[0], B * p.in_channels * (ihi - ilo));
-        gather(s, n.inputs[0], ref[n.inputs[0]], B, ilo, ihi, s.gather[0].data());
+        const float* input = s.mini[n.inputs[0]].data();
+        if (ilo != iw.first || ihi != iw.second) {  // else the window is all it reads
+          reserve(s.gather[0], B * p.in_channels * (ihi - ilo));
+          gather(s, n.inputs[0], ref[n.inputs[0]], B, ilo, ihi, s.gather[0].data());
+          input = s.gather[0].data();
+        }
         const Layer& conv = conv_for(static_cast<int>(i), ihi - ilo, ilo - need_lo, need_hi - ihi);
         take(s, v, B * C * (w.second - w.first));
-        ins.assign(1, s.gather[0].data());
+        ins.assign(1, input);
         conv.forward(ins, s.mini[v].data(), B);
       } else if (kind[i] == Kind::kShift) {
         const Win iw = s.win[n.inputs[0]];
