@@ -62,5 +62,7 @@ Subcommand shuffle_command();
 Subcommand merge_command();
 Subcommand seqlets_command();
 Subcommand motifs_command();
+Subcommand variants_command();
+Subcommand ism_command();
 
 }  // namespace seqlift::app
