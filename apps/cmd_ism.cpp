@@ -11,14 +11,15 @@ Subcommand ism_command() {
       [](CLI::App& cmd) -> std::function<void()> {
         struct Options {
           IsmOptions ism;
-          std::string edge = "pad", rule = "rescale";
+          SequenceArgs args;
+          std::string rule = "rescale";
           bool no_cone = false, no_deeplift = false;
         };
         auto opt = std::make_shared<Options>();
         auto& s = opt->ism;
         s.threads = 0;
         add_model_options(cmd, s.model, s.weights);
-        add_sequence_options(cmd, s.input, opt->edge);
+        add_sequence_options(cmd, s.input, opt->args, "mutate", true);
         cmd.add_option("--target", s.targets,
                        "Output index(es): 0 | 0,2 | all | profile:OUTPUT (BPNet profile head)")
             ->capture_default_str();
@@ -51,7 +52,7 @@ Subcommand ism_command() {
                        "Per-region TSV: prediction, mutants, correlation with DeepLIFT");
         add_threads_option(cmd, s.threads);
         return [opt] {
-          finish_sequence_options(opt->ism.input, opt->edge);
+          finish_sequence_options(opt->ism.input, opt->args);
           opt->ism.rule = parse_rule(opt->rule);
           opt->ism.cone = !opt->no_cone;
           opt->ism.deeplift = !opt->no_deeplift;

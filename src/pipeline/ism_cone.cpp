@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "engine/layers/layers.hpp"
+#include "engine/registry.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/ism.hpp"
@@ -31,6 +32,18 @@ std::vector<Mutation> saturation_mutations(const std::string& seq, int64_t lo, i
 }
 
 namespace {
+
+// An elementwise activation: does not depend on the position.
+bool is_activation(const Layer& layer) {
+  const KindSpec* spec = find_kind(layer.kind());
+  return spec && (spec->flags & kActivation);
+}
+// A sum of several computed inputs with unit coefficients (a residual Add); an affine map
+// with per-element constants depends on the position.
+template <class NodeT>
+bool is_sum(const Layer& layer, const NodeT& n) {
+  return std::string(layer.rule_name()) == "linear" && n.inputs.size() >= 2;
+}
 
 enum class Kind { kTail, kConv, kElementwise, kShift };
 using Win = std::pair<int64_t, int64_t>;  // [lo, hi) on the last axis; empty when lo >= hi
@@ -93,9 +106,7 @@ struct MutantRunner::Impl {
       Kind k = Kind::kTail;
       if (conv_params(layer) && n.inputs.size() == 1) {
         k = Kind::kConv;
-      } else if (layer.is_elementwise() &&
-                 (is_activation_kind(layer.kind()) ||
-                  (layer.rule_kind() == RuleKind::kLinear && n.inputs.size() >= 2))) {
+      } else if (layer.is_elementwise() && (is_activation(layer) || is_sum(layer, n))) {
         // Activations and sums of dynamic inputs do not depend on the position (an
         // affine map with per-element constants does, and stays in the tail).
         k = Kind::kElementwise;
