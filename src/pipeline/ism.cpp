@@ -87,7 +87,8 @@ void coords_of(const Region& r, std::string& chrom, int64_t& start, int64_t& end
 
 }  // namespace
 
-IsmSummary run_ism(const IsmOptions& o) {
+IsmSummary run_ism(const IsmOptions& options) {
+  IsmOptions o = options;
   if (o.npz.empty() && o.bigwig.empty() && o.regions_out.empty())
     throw UsageError("ism needs at least one output: --npz, --bigwig or --regions-out");
   if (!o.bigwig.empty() && o.input.genome.empty())
@@ -105,6 +106,7 @@ IsmSummary run_ism(const IsmOptions& o) {
   }
   if (!o.activated) model->use_pre_activation_outputs();
   const int64_t L = model->input_length(), out_size = model->output_size();
+  if (o.input.fasta.empty() && o.input.window.width == 0) o.input.window.width = L;  // as score
   TargetMap tm;
   if (!profile.empty()) {
     const int k = std::stoi(profile);
