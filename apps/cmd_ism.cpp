@@ -22,9 +22,11 @@ Subcommand ism_command() {
         add_sequence_options(cmd, s.input, opt->args, "mutate", true);
         cmd.add_option("--target", s.targets,
                        "Output index(es): 0 | 0,2 | all | profile:OUTPUT (BPNet profile head)")
-            ->capture_default_str();
+            ->capture_default_str()
+            ->group(kModelGroup);
         cmd.add_flag("--activated", s.activated,
-                     "Effects on a final Sigmoid/Softmax output instead of its logits");
+                     "Effects on a final Sigmoid/Softmax output instead of its logits")
+            ->group(kModelGroup);
         cmd.add_option("--window", s.window, "Mutate only the central W positions (0 = all)")
             ->capture_default_str()
             ->check(CLI::NonNegativeNumber)
