@@ -21,6 +21,24 @@ struct AnnotatedSeqlet {
 int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
                             const std::vector<AnnotatedSeqlet>& seqlets, int64_t region_length);
 
+/// A discovered pattern as the report shows it.
+struct PatternReport {
+  std::string name, consensus;                 ///< "pos_patterns.pattern_0"
+  int sign = 1;
+  int64_t seqlets = 0, window = 0;
+  std::vector<std::array<double, 4>> cwm, ppm;  ///< trimmed; CWM sign-adjusted (positive)
+  std::vector<int64_t> centres;                 ///< seqlet centres within the window
+  std::vector<int64_t> subpattern_sizes;
+  std::vector<MotifMatch> matches;              ///< best 3 database matches
+};
+
+/// Writes report.html for `seqlift modisco`: one row per pattern (logo with axis, seqlet
+/// count, positional distribution, best matches with q-values), then the database motifs
+/// matched at q <= max_q grouped into families of similar motifs. db may be null.
+void write_pattern_report(const std::string& path, const std::vector<PatternReport>& patterns,
+                          const MotifDatabase* db, double max_q, int64_t positive_seqlets,
+                          int64_t negative_seqlets);
+
 /// An SVG sequence logo: letter heights are information content (probability matrix) or
 /// the signed values (contribution matrix, negative below the axis).
 std::string logo_svg(const std::vector<std::array<double, 4>>& m, bool probabilities,
