@@ -30,7 +30,7 @@ Subcommand seqlets_command() {
             cmd.add_option("--flank", o->seqlets.flank, "Bases added on both sides")
                 ->capture_default_str();
             cmd.add_option("--sign", o->seqlets.sign,
-                           "recursive: both | positive | negative seqlets")
+                           "positive | negative | both (positive by default: negative seqlets are mostly noise)")
                 ->capture_default_str()
                 ->check(CLI::IsMember({"both", "positive", "negative"}));
             cmd.add_option("-o,--output", o->output, "Output BED ('-' = stdout)")

@@ -207,6 +207,7 @@ ModiscoResult discover_patterns(const ModiscoTracks& full, const ModiscoOptions&
   so.threshold = o.fdr;
   so.max_len = o.core;
   so.flank = o.flank;
+  so.sign = "both";  // both metaclusters
   const auto called = laplace_seqlets(x, so);
   x.clear();
   std::vector<std::pair<double, MSeqlet>> pos, neg;

@@ -149,6 +149,7 @@ Graph tsne_graph(const SparseRows& sims, double perplexity) {
 std::vector<int> leiden_clusters(const Graph& g, int runs) {
   const int64_t n = g.rows();
   if (n == 0) return {};
+  igraph_set_error_handler(igraph_error_handler_ignore);  // errors come back as codes
   igraph_vector_int_t edges;
   igraph_vector_t weights, strength;
   igraph_vector_int_init(&edges, 0);
