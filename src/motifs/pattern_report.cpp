@@ -33,12 +33,12 @@ std::string num(double v, const char* f = "%.3g") {
 
 // Histogram of seqlet centres over the window, with an axis in bp from the centre.
 std::string positions_svg(const std::vector<int64_t>& centres, int64_t window) {
-  constexpr int kBins = 25, kW = 230, kH = 60, kLeft = 26, kBottom = 16;
+  constexpr int kBins = 25, kW = 200, kH = 60, kLeft = 26, kBottom = 16;
   std::vector<int64_t> h(kBins, 0);
   for (int64_t c : centres)
     ++h[std::clamp<int64_t>(c * kBins / std::max<int64_t>(window, 1), 0, kBins - 1)];
   const int64_t mx = std::max<int64_t>(1, *std::max_element(h.begin(), h.end()));
-  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(kW + kLeft + 8) +
+  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(kW + kLeft + 18) +
                   "' height='" + std::to_string(kH + kBottom + 4) + "' font-family='Arial' font-size='10'>";
   const double bw = double(kW) / kBins;
   for (int i = 0; i < kBins; ++i) {
@@ -65,10 +65,12 @@ std::string positions_svg(const std::vector<int64_t>& centres, int64_t window) {
   return s + "</svg>";
 }
 
-// Families: database motifs (matched at q <= max_q by some pattern) linked when one is
-// among the other's significant database matches (single linkage).
+// Families: database motifs (matched at q <= max_q by some pattern) linked when the same
+// pattern matches both at q <= max_q, or when one matches the other at q <= max_q / 10
+// (single linkage).
 std::vector<std::vector<int>> families(const MotifDatabase& db, const std::set<int>& ids,
-                                       double max_q) {
+                                       double max_q,
+                                       const std::vector<std::vector<int>>& co_matched) {
   const MotifMatcher matcher(db);
   std::map<int, int> parent;
   for (int i : ids) parent[i] = i;
@@ -76,6 +78,8 @@ std::vector<std::vector<int>> families(const MotifDatabase& db, const std::set<i
     while (parent[x] != x) x = parent[x] = parent[parent[x]];
     return x;
   };
+  for (const auto& g : co_matched)
+    for (std::size_t k = 1; k < g.size(); ++k) parent[find(g[k])] = find(g[0]);
   for (int i : ids)
     for (const auto& m : matcher.match(db.motifs[i].pwm)) {
       if (m.q_value > max_q * 0.1) break;  // sorted by p-value
@@ -97,6 +101,7 @@ const char* kStyle =
     "th{background:#f3f3f3;text-align:left;position:sticky;top:0}"
     ".num{text-align:right}.small{color:#666;font-size:11px}.mono{font-family:monospace}"
     ".match{display:flex;align-items:center;gap:6px;margin:2px 0}"
+    ".match svg{max-width:150px;height:auto;flex:none}td.matches{min-width:330px}"
     ".q{color:#555;font-size:11px}.neg{color:#b22}.pos{color:#185}"
     ".tag{display:inline-block;background:#eef;border-radius:3px;padding:1px 5px;margin:1px;"
     "font-size:12px}";
@@ -121,34 +126,36 @@ void write_pattern_report(const std::string& path, const std::vector<PatternRepo
                db ? (" Matches: TOMTOM-style against " + std::to_string(db->motifs.size()) +
                      " database motifs, q-values by Benjamini-Hochberg.").c_str()
                   : " No database given (--motifs): no matches.");
-  std::fprintf(f, "<h2>Patterns</h2>\n<table><tr><th>pattern</th><th class='num'>seqlets</th>"
-                  "<th>CWM</th><th>base frequencies</th><th>seqlet positions (bp from centre)</th>"
+  std::fprintf(f, "<h2>Patterns</h2>\n<table><tr><th>pattern</th>"
+                  "<th>CWM (contribution)</th><th>base frequencies</th><th>seqlet positions (bp from centre)</th>"
                   "<th>best database matches</th></tr>\n");
   std::map<int, std::vector<std::pair<std::string, double>>> hits;  // db motif -> patterns
+  std::vector<std::vector<int>> co_matched;
   for (const auto& p : patterns) {
     std::string matches;
+    co_matched.emplace_back();
     for (const auto& m : p.matches) {
       if (!db) break;
       const Motif& dm = db->motifs[m.motif];
       const bool sig = m.q_value <= max_q;
-      if (sig) hits[m.motif].push_back({p.name, m.q_value});
+      if (sig) hits[m.motif].push_back({p.name, m.q_value}), co_matched.back().push_back(m.motif);
       auto pwm = dm.pwm;
       if (m.strand == '-') {
         std::reverse(pwm.begin(), pwm.end());
         for (auto& c : pwm) std::reverse(c.begin(), c.end());
       }
-      matches += "<div class='match'>" + logo_svg(pwm, true, 36) + "<div><b>" + esc(dm.name) +
+      matches += "<div class='match'>" + logo_svg(pwm, true, 30, false) + "<div><b>" + esc(dm.name) +
                  "</b> <span class='small'>" + esc(dm.id) + "</span><br><span class='q'>q = " +
                  num(m.q_value) + (sig ? "" : " (n.s.)") + ", strand " + m.strand + "</span></div></div>";
     }
     if (matches.empty()) matches = "<span class='small'>none</span>";
     std::string subs;
     for (auto s : p.subpattern_sizes) subs += (subs.empty() ? "" : ", ") + std::to_string(s);
-    std::fprintf(f, "<tr><td><b class='%s'>%s</b><br><span class='mono'>%s</span><br><span class='small'>"
-                    "subpatterns: %s</span></td><td class='num'><b>%lld</b></td><td>%s</td><td>%s</td>"
-                    "<td>%s</td><td>%s</td></tr>\n",
-                 p.sign > 0 ? "pos" : "neg", esc(p.name).c_str(), esc(p.consensus).c_str(),
-                 subs.empty() ? "none" : subs.c_str(), (long long)p.seqlets,
+    std::fprintf(f, "<tr><td><b class='%s'>%s</b><br><b>%lld seqlets</b><br><span class='mono'>%s</span>"
+                    "<br><span class='small'>subpatterns: %s</span></td><td>%s</td><td>%s</td>"
+                    "<td>%s</td><td class='matches'>%s</td></tr>\n",
+                 p.sign > 0 ? "pos" : "neg", esc(p.name).c_str(), (long long)p.seqlets,
+                 esc(p.consensus).c_str(), subs.empty() ? "none" : subs.c_str(),
                  logo_svg(p.cwm, false, 80).c_str(), logo_svg(p.ppm, true, 80).c_str(),
                  positions_svg(p.centres, p.window).c_str(), matches.c_str());
   }
@@ -156,7 +163,7 @@ void write_pattern_report(const std::string& path, const std::vector<PatternRepo
   if (db) {
     std::set<int> ids;
     for (const auto& [id, v] : hits) ids.insert(id);
-    auto fams = families(*db, ids, max_q);
+    auto fams = families(*db, ids, max_q, co_matched);
     std::sort(fams.begin(), fams.end(), [&](const auto& a, const auto& b) {
       auto best = [&](const std::vector<int>& g) {
         double q = 1;
@@ -167,8 +174,9 @@ void write_pattern_report(const std::string& path, const std::vector<PatternRepo
       return best(a) < best(b);
     });
     std::fprintf(f, "<h2>Database motifs matched at q &le; %s, grouped into families</h2>\n"
-                    "<p class='lead'>A family links database motifs that match each other "
-                    "(q &le; %s); each lists the patterns annotated with its members.</p>\n"
+                    "<p class='lead'>A family links database motifs matched by the same pattern, "
+                    "or matching each other (q &le; %s); each lists the patterns annotated with "
+                    "its members.</p>\n"
                     "<table><tr><th>family</th><th>logo (best member)</th><th>members</th>"
                     "<th>patterns (q)</th></tr>\n", num(max_q, "%g").c_str(), num(max_q * 0.1, "%g").c_str());
     for (const auto& g : fams) {

@@ -75,63 +75,6 @@ std::string histogram_svg(const std::vector<int64_t>& h, int64_t region_length) 
 
 }  // namespace
 
-std::string logo_svg(const std::vector<std::array<double, 4>>& m, bool probabilities, int height) {
-  static const char* kColour[4] = {"#109648", "#255c99", "#f7b32b", "#d62839"};
-  const int col_w = 18, w = static_cast<int>(m.size()) * col_w;
-  // Heights per column: information content x probability, or signed values.
-  std::vector<std::array<double, 4>> h(m.size());
-  double scale = 0;
-  for (std::size_t j = 0; j < m.size(); ++j) {
-    if (probabilities) {
-      double ic = 2.0;
-      for (double p : m[j])
-        if (p > 0) ic += p * std::log2(p);
-      for (int c = 0; c < 4; ++c) h[j][c] = m[j][c] * ic;
-    } else {
-      h[j] = m[j];
-    }
-    double pos = 0, neg = 0;
-    for (double v : h[j]) (v > 0 ? pos : neg) += v;
-    scale = std::max({scale, pos, -neg});
-  }
-  if (probabilities) scale = 2.0;
-  if (scale <= 0) scale = 1;
-  const double axis = probabilities ? height : height / 2.0;
-  const double unit = (probabilities ? height : height / 2.0) / scale;
-  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(w) +
-                  "' height='" + std::to_string(height) + "' viewBox='0 0 " + std::to_string(w) +
-                  " " + std::to_string(height) + "'>";
-  for (std::size_t j = 0; j < m.size(); ++j) {
-    std::array<int, 4> order = {0, 1, 2, 3};
-    std::sort(order.begin(), order.end(),
-              [&](int a, int b) { return std::fabs(h[j][a]) < std::fabs(h[j][b]); });
-    double up = axis, down = axis;
-    for (int c : order) {
-      const double v = h[j][c] * unit;
-      if (std::fabs(v) < 0.5) continue;
-      // A capital letter about 0.72 em tall: scale its glyph box to |v| pixels.
-      const double sy = std::fabs(v) / 14.4;
-      const double base = v > 0 ? up : down + std::fabs(v);
-      char buf[320];
-      std::snprintf(buf, sizeof buf,
-                    "<text x='0' y='0' font-family='Arial,Helvetica,sans-serif' font-weight='bold' "
-                    "font-size='20' "
-                    "fill='%s' transform='translate(%.1f,%.2f) scale(1,%.4f)' textLength='%d' "
-                    "lengthAdjust='spacingAndGlyphs'>%c</text>",
-                    kColour[c], j * col_w + 1.0, base, sy, col_w - 2, "ACGT"[c]);
-      s += buf;
-      if (v > 0)
-        up -= v;
-      else
-        down += std::fabs(v);
-    }
-  }
-  if (!probabilities)
-    s += "<line x1='0' x2='" + std::to_string(w) + "' y1='" + std::to_string(int(axis)) + "' y2='" +
-         std::to_string(int(axis)) + "' stroke='#999' stroke-width='0.5'/>";
-  return s + "</svg>";
-}
-
 int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
                             const std::vector<AnnotatedSeqlet>& seqlets, int64_t region_length) {
   // seqlets.tsv

@@ -39,9 +39,11 @@ void write_pattern_report(const std::string& path, const std::vector<PatternRepo
                           const MotifDatabase* db, double max_q, int64_t positive_seqlets,
                           int64_t negative_seqlets);
 
-/// An SVG sequence logo: letter heights are information content (probability matrix) or
-/// the signed values (contribution matrix, negative below the axis).
+/// An SVG sequence logo: letter heights are information content (probability matrix, axis
+/// 0-2 bits) or the signed values (contribution matrix: positive letters above a drawn
+/// baseline, negative below, axis at the extremes). `height` is the plot area; with `axes`
+/// a y axis (left) and column numbers every 5 (below) are added.
 std::string logo_svg(const std::vector<std::array<double, 4>>& m, bool probabilities,
-                     int height = 80);
+                     int height = 80, bool axes = true);
 
 }  // namespace seqlift
