@@ -68,10 +68,14 @@ Subcommand motifs_command() {
                        "Directory for seqlets.tsv, motifs.tsv, report.html")
             ->required()
             ->group(kOutputGroup);
+        cmd.add_option("--max-q", o->max_q,
+                       "motifs.tsv and report.html keep seqlets matched at this q-value")
+            ->capture_default_str()
+            ->group(kOutputGroup);
         return [o] {
           const MotifRunSummary s = run_motifs(*o);
           log_summary("motifs: " + std::to_string(s.seqlets) + " seqlets, " +
-                          std::to_string(s.annotated) + " with a match at q <= 0.05, " +
+                          std::to_string(s.annotated) + " with a match at the q-value cut, " +
                           std::to_string(s.motifs_found) + " motifs",
                       {o->out_dir + "/seqlets.tsv", o->out_dir + "/motifs.tsv",
                        o->out_dir + "/report.html"});

@@ -12,14 +12,17 @@ struct AnnotatedSeqlet {
   std::string chrom, region, sequence;
   int64_t start = 0, end = 0, row = 0, offset = 0, region_centre_offset = 0;
   double contribution = 0;
-  std::vector<std::array<double, 4>> cwm;  ///< [w][ACGT], sign-flipped for negative seqlets
+  std::vector<std::array<double, 4>> cwm;      ///< hypothetical [w][ACGT], sign-flipped if negative
+  std::vector<std::array<double, 4>> contrib;  ///< actual (one-hot x hypothetical), same sign
   MotifMatch best;
   std::vector<MotifMatch> top;
 };
 
-/// Writes the three files; returns the number of motifs that are some seqlet's best match.
+/// Writes the three files; returns the number of database motifs that are the best match
+/// of some seqlet at q <= max_q.
 int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
-                            const std::vector<AnnotatedSeqlet>& seqlets, int64_t region_length);
+                            const std::vector<AnnotatedSeqlet>& seqlets, int64_t region_length,
+                            double max_q = 0.25);
 
 /// A discovered pattern as the report shows it.
 struct PatternReport {
