@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Synthetic contributions for the modisco scale run: N examples of L bp, each with K
-planted instances (either strand) of five motifs whose bases carry hypothetical
-contribution 1 (+ Gaussian noise 0.05 everywhere). Writes OUT.ohe.npz and OUT.hyp.npz
+planted instances (either strand) of five motifs; each instance base is mutated with
+probability 0.15, and the intact ones carry hypothetical contribution s ~ U(0.5, 1.5)
+(per instance) on the base present (+ Gaussian noise 0.05 everywhere). Writes OUT.ohe.npz and OUT.hyp.npz
 (arr_0 [N, 4, L] float32, what `seqlift modisco --ohe/--hyp` and tfmodisco-lite read).
 
 usage: make_modisco_scale.py OUT N L K [seed]"""
@@ -24,8 +25,10 @@ for i in range(n):
         if rng.random() < 0.5:
             b = 3 - b[::-1]
         at = j * slot + 20 + rng.integers(0, slot - 40 - len(b))
+        intact = rng.random(len(b)) >= 0.15
+        b = np.where(intact, b, rng.integers(0, 4, size=len(b)))
         seq[i, at:at + len(b)] = b
-        boost[i, at:at + len(b)] = 1.0
+        boost[i, at:at + len(b)] = rng.uniform(0.5, 1.5) * intact
 ohe[np.arange(n)[:, None], seq, np.arange(length)[None, :]] = 1.0
 hyp[np.arange(n)[:, None], seq, np.arange(length)[None, :]] += boost
 np.savez(out + ".ohe.npz", ohe)
