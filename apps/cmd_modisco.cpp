@@ -13,14 +13,16 @@ Subcommand modisco_command() {
         auto o = std::make_shared<ModiscoRunOptions>();
         auto& m = o->modisco;
         cmd.add_option("--npz", o->npz, "score --npz output(s); several shards are concatenated");
-        cmd.add_option("--ohe", o->ohe, "or: one-hot arr_0 [N,4,L] (score --modisco PREFIX.ohe.npz)");
+        cmd.add_option("--ohe", o->ohe,
+                       "or: one-hot arr_0 [N,4,L] (score --modisco PREFIX.ohe.npz)");
         cmd.add_option("--hyp", o->hyp, "and: hypothetical contributions arr_0 [N,4,L]");
         cmd.add_option("--target", o->target, "Which target of the --npz")->capture_default_str();
         cmd.add_option("-o,--output", o->output,
                        "modisco.h5; STEM.meme, STEM.tsv and STEM.html are written beside it")
             ->capture_default_str();
         cmd.add_option("--motifs", o->motifs, "MEME database to annotate patterns (e.g. JASPAR)");
-        cmd.add_option("--max-q", o->max_q, "Report: database matches shown as significant up to this q")
+        cmd.add_option("--max-q", o->max_q,
+                       "Report: database matches shown as significant up to this q")
             ->capture_default_str();
         cmd.add_option("-w,--window", m.window, "Central bases searched (0 = the whole window)")
             ->capture_default_str();
@@ -28,10 +30,13 @@ Subcommand modisco_command() {
             ->capture_default_str();
         cmd.add_option("--flank", m.flank, "Bases added on both sides of a seqlet core")
             ->capture_default_str();
-        cmd.add_option("--fdr", m.fdr, "Seqlet calling target FDR (Laplace null)")->capture_default_str();
-        cmd.add_option("-n,--max-seqlets", m.max_seqlets, "Seqlets per metacluster (strongest kept)")
+        cmd.add_option("--fdr", m.fdr, "Seqlet calling target FDR (Laplace null)")
             ->capture_default_str();
-        cmd.add_option("--neighbors", m.neighbors, "Candidates per seqlet from the coarse similarity")
+        cmd.add_option("-n,--max-seqlets", m.max_seqlets,
+                       "Seqlets per metacluster (strongest kept)")
+            ->capture_default_str();
+        cmd.add_option("--neighbors", m.neighbors,
+                       "Candidates per seqlet from the coarse similarity")
             ->capture_default_str();
         cmd.add_option("-l,--leiden-runs", m.leiden_runs, "Leiden seeds (best modularity kept)")
             ->capture_default_str();

@@ -1,6 +1,8 @@
 // seqlift modisco: the similarity kernels against brute force, Leiden on graphs with known
 // communities, discovery on synthetic tracks with planted motifs, the modisco.h5 layout,
 // and the CLI on the bundled motif world.
+#include "seqlift/modisco.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +15,6 @@
 #include "io/hdf5_file.hpp"
 #include "motifs/modisco_internal.hpp"
 #include "seqlift/error.hpp"
-#include "seqlift/modisco.hpp"
 #include "test_util.hpp"
 
 namespace seqlift {
@@ -86,7 +87,8 @@ TEST(Modisco, LeidenSeparatesTwoCliques) {
 
 TEST(Modisco, DensityAdaptedGraphIsSymmetricWithSelfLoops) {
   modisco::SparseRows s;
-  const float v[4][3] = {{0.9f, 0.5f, 0.2f}, {0.9f, 0.4f, 0.1f}, {0.5f, 0.4f, 0.3f}, {0.2f, 0.1f, 0.3f}};
+  const float v[4][3] = {
+      {0.9f, 0.5f, 0.2f}, {0.9f, 0.4f, 0.1f}, {0.5f, 0.4f, 0.3f}, {0.2f, 0.1f, 0.3f}};
   for (int i = 0; i < 4; ++i) {
     int q = 0;
     for (int j = 0; j < 4; ++j)
@@ -145,8 +147,7 @@ ModiscoTracks planted_tracks(int64_t n, int64_t length, const std::vector<std::s
 
 std::string consensus(const ModiscoPattern& p) {
   std::string s;
-  for (const auto& c : p.sequence)
-    s += "ACGT"[std::max_element(c.begin(), c.end()) - c.begin()];
+  for (const auto& c : p.sequence) s += "ACGT"[std::max_element(c.begin(), c.end()) - c.begin()];
   return s;
 }
 
@@ -210,7 +211,8 @@ TEST(Modisco, H5HasTfmodiscoLiteLayout) {
   for (std::size_t i = 0; i < r.positive.size(); ++i) {
     const ModiscoPattern& p = r.positive[i];
     const std::string at = "/pos_patterns/pattern_" + std::to_string(i);
-    const int64_t w = static_cast<int64_t>(p.sequence.size()), n = static_cast<int64_t>(p.seqlets.size());
+    const int64_t w = static_cast<int64_t>(p.sequence.size()),
+                  n = static_cast<int64_t>(p.seqlets.size());
     for (const char* m : {"sequence", "contrib_scores", "hypothetical_contribs"}) {
       const auto a = h5.read_floats(at + "/" + m);
       ASSERT_EQ(a.dims, (std::vector<int64_t>{w, 4})) << at << "/" << m;
@@ -308,7 +310,8 @@ TEST(ModiscoCli, FindsTheFivePlantedMotifsOfTheMotifWorld) {
                     SEQLIFT_DATA + "/example_motifs.meme");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::map<std::string, std::set<std::string>> own;
-  for (const char* m : {"GATA1", "TEAD3", "SOX2", "CEBPB", "CTCF"}) own[m] = {std::string("example.") + m};
+  for (const char* m : {"GATA1", "TEAD3", "SOX2", "CEBPB", "CTCF"})
+    own[m] = {std::string("example.") + m};
   check_planted(dir + "/ex.tsv", own);
   const std::string html = test::slurp(dir + "/ex.html");
   EXPECT_NE(html.find("pos_patterns.pattern_0"), std::string::npos);
@@ -321,7 +324,8 @@ TEST(ModiscoCli, FindsTheFivePlantedMotifsOfTheMotifWorld) {
 TEST(ModiscoCli, PlantedMotifsAnnotatedAgainstJaspar) {
   SEQLIFT_REQUIRE_SHARED(jaspar, "data/JASPAR2024_CORE_vertebrates_non-redundant.meme");
   const std::string dir = test::temp_dir();
-  auto r = test::run_cli("modisco --npz " + motif_world_npz() + " -o " + dir + "/j.h5 --motifs " + jaspar);
+  auto r = test::run_cli("modisco --npz " + motif_world_npz() + " -o " + dir + "/j.h5 --motifs " +
+                         jaspar);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::map<std::string, std::set<std::string>> ok;
   std::ifstream eq(test::test_data("motif_world/equivalents.tsv"));
@@ -330,7 +334,8 @@ TEST(ModiscoCli, PlantedMotifsAnnotatedAgainstJaspar) {
     const auto tab = line.find('\t');
     std::stringstream ss(line.substr(tab + 1));
     std::string item;
-    while (std::getline(ss, item, ',')) ok[line.substr(0, tab)].insert(item.substr(0, item.find('|')));
+    while (std::getline(ss, item, ','))
+      ok[line.substr(0, tab)].insert(item.substr(0, item.find('|')));
   }
   ASSERT_EQ(ok.size(), 5u);
   check_planted(dir + "/j.tsv", ok);

@@ -19,9 +19,9 @@ namespace seqlift {
 /// [n][length][4] float32 (the contribution of a base is one_hot * hypothetical).
 struct ModiscoTracks {
   int64_t n = 0, length = 0;
-  std::vector<float> one_hot, hypothetical;   ///< [n][length][4]
-  std::vector<std::string> names, chroms;      ///< per example ("" when unknown)
-  std::vector<int64_t> starts;                 ///< genome position of column 0 (0 if unknown)
+  std::vector<float> one_hot, hypothetical;  ///< [n][length][4]
+  std::vector<std::string> names, chroms;    ///< per example ("" when unknown)
+  std::vector<int64_t> starts;               ///< genome position of column 0 (0 if unknown)
   const float* ohe(int64_t example, int64_t pos) const {
     return one_hot.data() + (example * length + pos) * 4;
   }
@@ -42,23 +42,23 @@ struct ModiscoSeqlet {
 };
 
 struct ModiscoPattern {
-  std::vector<std::array<double, 4>> sequence;       ///< PWM: mean one-hot, [w][4]
-  std::vector<std::array<double, 4>> contrib;        ///< CWM: mean contribution
-  std::vector<std::array<double, 4>> hypothetical;   ///< hCWM: mean hypothetical
-  std::vector<ModiscoSeqlet> seqlets;                ///< all of width w, aligned at column 0
-  std::vector<ModiscoPattern> subpatterns;           ///< Leiden subclusters, largest first
+  std::vector<std::array<double, 4>> sequence;      ///< PWM: mean one-hot, [w][4]
+  std::vector<std::array<double, 4>> contrib;       ///< CWM: mean contribution
+  std::vector<std::array<double, 4>> hypothetical;  ///< hCWM: mean hypothetical
+  std::vector<ModiscoSeqlet> seqlets;               ///< all of width w, aligned at column 0
+  std::vector<ModiscoPattern> subpatterns;          ///< Leiden subclusters, largest first
 };
 
 struct ModiscoOptions {
-  int64_t window = 0;        ///< central bases searched (0 = the whole example)
-  int64_t core = 20;         ///< seqlet core (TF-MoDISco sliding_window_size)
-  int64_t flank = 5;         ///< bases added on both sides of a seqlet core
-  double fdr = 0.2;          ///< seqlet calling target FDR (Laplace null)
-  int64_t max_seqlets = 20000;    ///< per metacluster, strongest first
-  int64_t min_metacluster = 100;  ///< fewer seqlets of a sign: no patterns of that sign
-  int64_t neighbors = 500;        ///< kNN kept from the coarse similarity
-  int coarse_dims = 128;          ///< hashed gapped-k-mer embedding size
-  double min_overlap = 0.7;       ///< while sliding seqlets over each other
+  int64_t window = 0;                   ///< central bases searched (0 = the whole example)
+  int64_t core = 20;                    ///< seqlet core (TF-MoDISco sliding_window_size)
+  int64_t flank = 5;                    ///< bases added on both sides of a seqlet core
+  double fdr = 0.2;                     ///< seqlet calling target FDR (Laplace null)
+  int64_t max_seqlets = 20000;          ///< per metacluster, strongest first
+  int64_t min_metacluster = 100;        ///< fewer seqlets of a sign: no patterns of that sign
+  int64_t neighbors = 500;              ///< kNN kept from the coarse similarity
+  int coarse_dims = 128;                ///< hashed gapped-k-mer embedding size
+  double min_overlap = 0.7;             ///< while sliding seqlets over each other
   double correlation_threshold = 0.15;  ///< coarse-vs-fine Spearman filter (round 1)
   double perplexity = 10;               ///< density adaptation
   int leiden_runs = 8;                  ///< seeds tried; the best modularity is kept
@@ -96,12 +96,12 @@ void write_modisco_h5(const std::string& path, const ModiscoResult& result,
 
 // ---- command ----
 struct ModiscoRunOptions {
-  std::vector<std::string> npz;      ///< seqlift score --npz shards
-  std::string ohe, hyp;              ///< or the --modisco pair
+  std::vector<std::string> npz;  ///< seqlift score --npz shards
+  std::string ohe, hyp;          ///< or the --modisco pair
   int64_t target = 0;
   std::string output = "modisco.h5";
-  std::string motifs;                ///< MEME database for annotation ("" = none)
-  double max_q = 0.05;               ///< report: matches shown up to this q-value
+  std::string motifs;   ///< MEME database for annotation ("" = none)
+  double max_q = 0.05;  ///< report: matches shown up to this q-value
   ModiscoOptions modisco;
 };
 struct ModiscoRunSummary {

@@ -46,9 +46,9 @@ void Hdf5Writer::write_raw(const std::string& name, const std::vector<int64_t>& 
                            int64_t file_type, int64_t mem_type, const void* data) {
   std::vector<hsize_t> d(dims.begin(), dims.end());
   Id space{H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), H5Sclose};
-  Id set{H5Dcreate2(file_, name.c_str(), file_type, space.id, H5P_DEFAULT, H5P_DEFAULT,
-                    H5P_DEFAULT),
-         H5Dclose};
+  Id set{
+      H5Dcreate2(file_, name.c_str(), file_type, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose};
   if (space.id < 0 || set.id < 0) throw IoError(path_ + ": cannot create dataset " + name);
   bool empty = false;
   for (auto x : dims) empty |= x == 0;

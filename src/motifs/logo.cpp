@@ -98,8 +98,8 @@ std::string logo_svg(const std::vector<std::array<double, 4>>& m, bool probabili
   }
   for (std::size_t j = 0; j < m.size(); j += 5)
     s += "<text x='" + fmt("%.1f", left + (j + 0.5) * col_w) + "' y='" +
-         std::to_string(height + 4 + bottom - 2) + "' font-size='9' fill='#666' text-anchor='middle'>" +
-         std::to_string(j + 1) + "</text>";
+         std::to_string(height + 4 + bottom - 2) +
+         "' font-size='9' fill='#666' text-anchor='middle'>" + std::to_string(j + 1) + "</text>";
   return s + "</svg>";
 }
 

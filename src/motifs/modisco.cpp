@@ -20,7 +20,6 @@ namespace {
 using modisco::Pattern;
 using MSeqlet = modisco::Seqlet;
 
-
 std::string fmt_time() {
   std::ostringstream s;
   s.precision(3);
@@ -222,12 +221,14 @@ ModiscoResult discover_patterns(const ModiscoTracks& full, const ModiscoOptions&
            std::to_string(neg.size()) + " negative seqlets in " + std::to_string(t.n) +
            " examples of " + std::to_string(t.length) + " bp at " + fmt_time());
   auto run = [&](std::vector<std::pair<double, MSeqlet>>& v, int sign, int64_t& count) {
-    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(v.begin(), v.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     if (static_cast<int64_t>(v.size()) > o.max_seqlets) v.resize(o.max_seqlets);
     count = static_cast<int64_t>(v.size());
     if (count <= o.min_metacluster) {
       if (count > 0)
-        log_info(std::string("modisco: ") + std::to_string(count) + (sign > 0 ? " positive" : " negative") +
+        log_info(std::string("modisco: ") + std::to_string(count) +
+                 (sign > 0 ? " positive" : " negative") +
                  " seqlets (<= " + std::to_string(o.min_metacluster) + "): no metacluster");
       return std::vector<ModiscoPattern>{};
     }

@@ -105,7 +105,8 @@ Graph density_adapted_graph(const SparseRows& sims, double perplexity) {
       const double d = dist.value[q];
       // tfmodisco-lite uses the perplexity-calibrated precision as a bandwidth, exp(-d / beta):
       // a much flatter kernel than the calibrated one, which keeps clusters whole.
-      const double w = std::sqrt(std::exp(-d / beta[i]) / norm[i] * std::exp(-d / beta[j]) / norm[j]);
+      const double w =
+          std::sqrt(std::exp(-d / beta[i]) / norm[i] * std::exp(-d / beta[j]) / norm[j]);
       if (w < 1e-7) continue;  // negligible edges only cost memory in the graph
       g.col.push_back(j);
       g.value.push_back(static_cast<float>(w));

@@ -46,8 +46,7 @@ void save_pattern(Hdf5Writer& h5, const std::string& at, const ModiscoPattern& p
 
 }  // namespace
 
-void write_modisco_h5(const std::string& path, const ModiscoResult& r,
-                      const ModiscoTracks& full) {
+void write_modisco_h5(const std::string& path, const ModiscoResult& r, const ModiscoTracks& full) {
   ModiscoTracks cropped;
   if (r.window < full.length) cropped = crop_tracks(full, r.window);
   const ModiscoTracks& t = r.window < full.length ? cropped : full;

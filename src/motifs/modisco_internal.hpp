@@ -43,9 +43,9 @@ struct SparseRows {
 /// min_overlap) is computed and the best `keep` are returned. When correlation_threshold
 /// is finite, rows whose fine and coarse similarities correlate (Spearman) at or below it
 /// are flagged in *dropped. Memory O(n * keep + block * n); parallel over rows.
-SparseRows seqlet_similarities(const ModiscoTracks& t, const std::vector<Seqlet>& seqlets,
-                               int sign, const ModiscoOptions& o, int64_t keep,
-                               double correlation_threshold, std::vector<char>* dropped);
+SparseRows seqlet_similarities(const ModiscoTracks& t, const std::vector<Seqlet>& seqlets, int sign,
+                               const ModiscoOptions& o, int64_t keep, double correlation_threshold,
+                               std::vector<char>* dropped);
 
 /// Undirected weighted graph as symmetric rows (both directions stored; self loops once).
 using Graph = SparseRows;
@@ -77,8 +77,7 @@ Pattern make_pattern(const ModiscoTracks& t, std::vector<Seqlet> seqlets);
 std::vector<Pattern> patterns_from_clusters(const ModiscoTracks& t,
                                             const std::vector<Seqlet>& seqlets,
                                             const std::vector<int>& clusters, int sign,
-                                            const ModiscoOptions& o,
-                                            const std::vector<double>& bg);
+                                            const ModiscoOptions& o, const std::vector<double>& bg);
 
 /// Splits patterns into Leiden subclusters (perplexity subcluster_perplexity) and merges
 /// patterns whose aligned CWMs are similar and whose seqlets cannot be told apart.
@@ -86,8 +85,7 @@ std::vector<Pattern> merge_patterns(const ModiscoTracks& t, std::vector<Pattern>
                                     const ModiscoOptions& o, const std::vector<double>& bg);
 
 /// Subclusters of a final pattern (largest first).
-std::vector<Pattern> subpatterns(const ModiscoTracks& t, const Pattern& p,
-                                 const ModiscoOptions& o);
+std::vector<Pattern> subpatterns(const ModiscoTracks& t, const Pattern& p, const ModiscoOptions& o);
 
 /// Per-position information content of a PPM [w][4] (bits) against bg.
 std::vector<double> information_content(const std::vector<double>& ppm,

@@ -16,7 +16,9 @@ namespace seqlift::modisco {
 namespace {
 
 using Key = std::tuple<int64_t, int64_t, int64_t>;
-Key key_of(const Seqlet& s) { return {s.example, s.start, s.end}; }
+Key key_of(const Seqlet& s) {
+  return {s.example, s.start, s.end};
+}
 
 // Running sums of a pattern under construction.
 struct Builder {
@@ -27,7 +29,14 @@ struct Builder {
   std::vector<double> seq, contrib, hyp;
   std::vector<float> s, c, h;
   Builder(const ModiscoTracks& tracks, int64_t w)
-      : t(&tracks), width(w), seq(w * 4), contrib(w * 4), hyp(w * 4), s(w * 4), c(w * 4), h(w * 4) {}
+      : t(&tracks),
+        width(w),
+        seq(w * 4),
+        contrib(w * 4),
+        hyp(w * 4),
+        s(w * 4),
+        c(w * 4),
+        h(w * 4) {}
   void add(const Seqlet& q) {
     if (!keys.insert(key_of(q)).second) return;
     seqlets.push_back(q);
@@ -105,7 +114,8 @@ std::vector<float> repr(const std::vector<float>& contrib, const std::vector<flo
   if (m == Metric::kPearson) return magnitude(contrib);
   std::vector<float> f(w * 8);
   for (int64_t j = 0; j < w; ++j)
-    for (int c = 0; c < 4; ++c) f[j * 8 + c] = hyp[j * 4 + c], f[j * 8 + 4 + c] = contrib[j * 4 + c];
+    for (int c = 0; c < 4; ++c)
+      f[j * 8 + c] = hyp[j * 4 + c], f[j * 8 + 4 + c] = contrib[j * 4 + c];
   l1(f, w, 8, 0);
   l1(f, w, 8, 4);
   return f;
@@ -122,7 +132,8 @@ float best_cosine(const std::vector<float>& x, const std::vector<float>& y, int6
   *offset = 0;
   for (int64_t idx = 0; idx + wx <= wp; ++idx) {
     double dot = 0, ny = 0;
-    for (int64_t i = 0; i < wx * 4; ++i) dot += double(x[i]) * yp[idx * 4 + i], ny += double(yp[idx * 4 + i]) * yp[idx * 4 + i];
+    for (int64_t i = 0; i < wx * 4; ++i)
+      dot += double(x[i]) * yp[idx * 4 + i], ny += double(yp[idx * 4 + i]) * yp[idx * 4 + i];
     const float s = nx > 0 && ny > 0 ? float(dot / std::sqrt(nx * ny)) : 0.0f;
     if (s > best) best = s, *offset = idx - pad;
   }
@@ -155,7 +166,9 @@ Alignment align(const std::vector<float>& pc, const std::vector<float>& ph,
   return b.score > a.score ? b : a;
 }
 
-std::vector<float> to_float(const std::vector<double>& v) { return {v.begin(), v.end()}; }
+std::vector<float> to_float(const std::vector<double>& v) {
+  return {v.begin(), v.end()};
+}
 
 // TF-MoDISco's merge_in_seqlets_filledges: each seqlet is aligned to the current pattern,
 // widened to cover it, and the pattern widened when the seqlet overhangs.
@@ -170,12 +183,13 @@ Pattern merge_in(const ModiscoTracks& t, const Pattern& start, const std::vector
     extract(t, s, nullptr, cc.data(), ch.data());
     const double inv = 1.0 / double(b.seqlets.size());
     std::vector<float> mc(b.contrib.size()), mh(b.hyp.size());
-    for (std::size_t i = 0; i < mc.size(); ++i) mc[i] = float(b.contrib[i] * inv), mh[i] = float(b.hyp[i] * inv);
+    for (std::size_t i = 0; i < mc.size(); ++i)
+      mc[i] = float(b.contrib[i] * inv), mh[i] = float(b.hyp[i] * inv);
     const Alignment a = align(mc, mh, cc, ch, m, min_overlap);
     if (a.rc) s.revcomp = !s.revcomp;
     const int64_t width = b.width;
-    const auto widened = widen(t, s, std::max<int64_t>(a.offset, 0),
-                               std::max<int64_t>(width - (a.offset + wc), 0));
+    const auto widened =
+        widen(t, s, std::max<int64_t>(a.offset, 0), std::max<int64_t>(width - (a.offset + wc), 0));
     if (!widened) continue;
     const int64_t pl = std::max<int64_t>(0, -a.offset);
     const int64_t pr = std::max<int64_t>(0, a.offset + wc - width);
@@ -384,7 +398,8 @@ std::vector<Pattern> patterns_from_clusters(const ModiscoTracks& t,
                                             const std::vector<int>& clusters, int sign,
                                             const ModiscoOptions& o,
                                             const std::vector<double>& bg) {
-  const int n_clusters = clusters.empty() ? 0 : *std::max_element(clusters.begin(), clusters.end()) + 1;
+  const int n_clusters =
+      clusters.empty() ? 0 : *std::max_element(clusters.begin(), clusters.end()) + 1;
   std::vector<std::vector<std::pair<double, Seqlet>>> members(n_clusters);
   const int64_t w = seqlets.empty() ? 0 : seqlets.front().end - seqlets.front().start;
   std::vector<float> c(w * 4);
@@ -398,10 +413,12 @@ std::vector<Pattern> patterns_from_clusters(const ModiscoTracks& t,
 #pragma omp parallel for schedule(dynamic, 1)
   for (int k = 0; k < n_clusters; ++k) {
     auto& m = members[k];
-    std::stable_sort(m.begin(), m.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(m.begin(), m.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<Seqlet> rest;
     for (std::size_t i = 1; i < m.size(); ++i) rest.push_back(m[i].second);
-    const Pattern merged = merge_in(t, make_pattern(t, {m[0].second}), rest, Metric::kJaccard, o.min_overlap);
+    const Pattern merged =
+        merge_in(t, make_pattern(t, {m[0].second}), rest, Metric::kJaccard, o.min_overlap);
     auto p = polish(t, merged, o, bg);
     if (p && (total_contrib(*p) > 0 ? 1 : -1) == sign) built[k] = std::move(p);
   }
@@ -411,7 +428,8 @@ std::vector<Pattern> patterns_from_clusters(const ModiscoTracks& t,
   return out;
 }
 
-std::vector<Pattern> subpatterns(const ModiscoTracks& t, const Pattern& p, const ModiscoOptions& o) {
+std::vector<Pattern> subpatterns(const ModiscoTracks& t, const Pattern& p,
+                                 const ModiscoOptions& o) {
   const int64_t n = static_cast<int64_t>(p.seqlets.size()), f = p.width * 8;
   if (n < 2) return {};
   const auto feats = features_of(t, p.seqlets, p.width);

@@ -18,7 +18,8 @@ namespace {
 std::pair<int64_t, int64_t> trim_span(const std::vector<std::array<double, 4>>& cwm,
                                       double fraction) {
   std::vector<double> score;
-  for (const auto& c : cwm) score.push_back(std::fabs(c[0]) + std::fabs(c[1]) + std::fabs(c[2]) + std::fabs(c[3]));
+  for (const auto& c : cwm)
+    score.push_back(std::fabs(c[0]) + std::fabs(c[1]) + std::fabs(c[2]) + std::fabs(c[3]));
   if (score.empty()) return {0, 0};
   const double cut = fraction * *std::max_element(score.begin(), score.end());
   int64_t a = 0, b = static_cast<int64_t>(score.size());
@@ -37,20 +38,23 @@ std::string consensus(const std::vector<std::array<double, 4>>& ppm) {
 }
 
 std::string stem_of(const std::string& out) {
-  if (out.size() > 3 && out.compare(out.size() - 3, 3, ".h5") == 0) return out.substr(0, out.size() - 3);
+  if (out.size() > 3 && out.compare(out.size() - 3, 3, ".h5") == 0)
+    return out.substr(0, out.size() - 3);
   return out;
 }
 
 }  // namespace
 
-static std::vector<PatternReport> annotate_patterns(const ModiscoResult& r, const MotifMatcher* matcher) {
+static std::vector<PatternReport> annotate_patterns(const ModiscoResult& r,
+                                                    const MotifMatcher* matcher) {
   std::vector<PatternReport> out;
   for (int sign : {1, -1}) {
     const auto& patterns = sign > 0 ? r.positive : r.negative;
     for (std::size_t i = 0; i < patterns.size(); ++i) {
       const ModiscoPattern& p = patterns[i];
       PatternReport a;
-      a.name = std::string(sign > 0 ? "pos_patterns" : "neg_patterns") + ".pattern_" + std::to_string(i);
+      a.name =
+          std::string(sign > 0 ? "pos_patterns" : "neg_patterns") + ".pattern_" + std::to_string(i);
       a.sign = sign;
       a.seqlets = static_cast<int64_t>(p.seqlets.size());
       const auto [from, to] = trim_span(p.contrib, 0.3);
@@ -63,7 +67,8 @@ static std::vector<PatternReport> annotate_patterns(const ModiscoResult& r, cons
       a.consensus = consensus(a.ppm);
       a.window = r.window;
       for (const auto& s : p.seqlets) a.centres.push_back((s.start + s.end) / 2);
-      for (const auto& sp : p.subpatterns) a.subpattern_sizes.push_back(static_cast<int64_t>(sp.seqlets.size()));
+      for (const auto& sp : p.subpatterns)
+        a.subpattern_sizes.push_back(static_cast<int64_t>(sp.seqlets.size()));
       if (matcher && !a.cwm.empty()) {
         const auto m = matcher->match(a.cwm);
         for (std::size_t k = 0; k < m.size() && k < 3; ++k) a.matches.push_back(m[k]);
@@ -98,29 +103,35 @@ ModiscoRunSummary run_modisco(const ModiscoRunOptions& o) {
   const std::string stem = stem_of(o.output);
   // MEME: the trimmed PWM of every pattern.
   OutputFile meme(stem + ".meme");
-  std::fprintf(meme.get(), "MEME version 5\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
-                           "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n");
+  std::fprintf(meme.get(),
+               "MEME version 5\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
+               "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n");
   for (const auto& a : reports) {
-    std::fprintf(meme.get(), "MOTIF %s %s\nletter-probability matrix: alength= 4 w= %zu nsites= %lld E= 0\n",
+    std::fprintf(meme.get(),
+                 "MOTIF %s %s\nletter-probability matrix: alength= 4 w= %zu nsites= %lld E= 0\n",
                  a.name.c_str(), a.consensus.c_str(), a.ppm.size(), (long long)a.seqlets);
     for (const auto& c : a.ppm) {
       const double tot = std::max(1e-12, c[0] + c[1] + c[2] + c[3]);
-      std::fprintf(meme.get(), " %.6f %.6f %.6f %.6f\n", c[0] / tot, c[1] / tot, c[2] / tot, c[3] / tot);
+      std::fprintf(meme.get(), " %.6f %.6f %.6f %.6f\n", c[0] / tot, c[1] / tot, c[2] / tot,
+                   c[3] / tot);
     }
     std::fprintf(meme.get(), "\n");
   }
   // TSV: one row per pattern.
   OutputFile tsv(stem + ".tsv");
   std::fprintf(tsv.get(), "pattern\tsign\tseqlets\twidth\tconsensus\tsubpatterns");
-  for (int k = 1; k <= 3; ++k) std::fprintf(tsv.get(), "\tmatch%d_id\tmatch%d_name\tmatch%d_q", k, k, k);
+  for (int k = 1; k <= 3; ++k)
+    std::fprintf(tsv.get(), "\tmatch%d_id\tmatch%d_name\tmatch%d_q", k, k, k);
   std::fprintf(tsv.get(), "\n");
   for (const auto& a : reports) {
     std::fprintf(tsv.get(), "%s\t%c\t%lld\t%zu\t%s\t%zu", a.name.c_str(), a.sign > 0 ? '+' : '-',
-                 (long long)a.seqlets, a.ppm.size(), a.consensus.c_str(), a.subpattern_sizes.size());
+                 (long long)a.seqlets, a.ppm.size(), a.consensus.c_str(),
+                 a.subpattern_sizes.size());
     for (std::size_t k = 0; k < 3; ++k) {
       if (k < a.matches.size()) {
         const Motif& m = db.motifs[a.matches[k].motif];
-        std::fprintf(tsv.get(), "\t%s\t%s\t%.3g", m.id.c_str(), m.name.c_str(), a.matches[k].q_value);
+        std::fprintf(tsv.get(), "\t%s\t%s\t%.3g", m.id.c_str(), m.name.c_str(),
+                     a.matches[k].q_value);
       } else {
         std::fprintf(tsv.get(), "\t.\t.\t.");
       }

@@ -48,7 +48,8 @@ void embed(const float* seq, const float* contrib, int64_t w, int sign, int dims
   std::partial_sort(imp.begin(), imp.begin() + top, imp.end(),
                     [](const auto& a, const auto& b) { return a.first > b.first; });
   imp.resize(top);
-  std::sort(imp.begin(), imp.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::sort(imp.begin(), imp.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
   std::vector<int> base(top);
   for (std::size_t i = 0; i < top; ++i) {
     base[i] = 4;
@@ -166,9 +167,9 @@ float best_sliding_jaccard(const float* x, int64_t wx, const float* y, int64_t w
   return best == -std::numeric_limits<float>::infinity() ? 0.0f : best;
 }
 
-SparseRows seqlet_similarities(const ModiscoTracks& t, const std::vector<Seqlet>& seqlets,
-                               int sign, const ModiscoOptions& o, int64_t keep,
-                               double correlation_threshold, std::vector<char>* dropped) {
+SparseRows seqlet_similarities(const ModiscoTracks& t, const std::vector<Seqlet>& seqlets, int sign,
+                               const ModiscoOptions& o, int64_t keep, double correlation_threshold,
+                               std::vector<char>* dropped) {
   const int64_t n = static_cast<int64_t>(seqlets.size());
   SparseRows out;
   if (n == 0) return out;

@@ -159,8 +159,9 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
     std::sort(f.q.begin(), f.q.end());
     families.push_back(std::move(f));
   }
-  std::sort(families.begin(), families.end(),
-            [](const Family& a, const Family& b) { return std::fabs(a.total) > std::fabs(b.total); });
+  std::sort(families.begin(), families.end(), [](const Family& a, const Family& b) {
+    return std::fabs(a.total) > std::fabs(b.total);
+  });
   // motifs.tsv: one row per database motif with annotated seqlets, by family.
   OutputFile mt(dir + "/motifs.tsv");
   std::fprintf(mt.get(),
@@ -205,8 +206,9 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
     const Motif& m = db.motifs[lead.motif];
     std::string members;
     for (const MotifSummary* ms : f.members)
-      members += "<span class='tag'>" + html_escape(db.motifs[ms->motif].name) + " <span class='small'>" +
-                 html_escape(db.motifs[ms->motif].id) + "</span> " + std::to_string(ms->count) + "</span>";
+      members += "<span class='tag'>" + html_escape(db.motifs[ms->motif].name) +
+                 " <span class='small'>" + html_escape(db.motifs[ms->motif].id) + "</span> " +
+                 std::to_string(ms->count) + "</span>";
     std::fprintf(html.get(),
                  "<tr><td><b>%s</b><br><span class='small'>%s</span></td><td>%s</td><td>%s</td>"
                  "<td class='num'><b>%lld</b></td><td class='num'>%.2g / %.2g</td>"
@@ -217,8 +219,9 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
                  histogram_svg(f.histogram, region_length).c_str());
   }
   if (families.empty())
-    std::fprintf(html.get(), "<tr><td colspan='8' class='small'>no seqlet matches a database motif "
-                             "at this q-value</td></tr>\n");
+    std::fprintf(html.get(),
+                 "<tr><td colspan='8' class='small'>no seqlet matches a database motif "
+                 "at this q-value</td></tr>\n");
   std::fprintf(html.get(), "</table>\n</body></html>\n");
   tsv.commit();  // all three only once all are written
   mt.commit();

@@ -26,13 +26,13 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
 
 /// A discovered pattern as the report shows it.
 struct PatternReport {
-  std::string name, consensus;                 ///< "pos_patterns.pattern_0"
+  std::string name, consensus;  ///< "pos_patterns.pattern_0"
   int sign = 1;
   int64_t seqlets = 0, window = 0;
   std::vector<std::array<double, 4>> cwm, ppm;  ///< trimmed; CWM sign-adjusted (positive)
   std::vector<int64_t> centres;                 ///< seqlet centres within the window
   std::vector<int64_t> subpattern_sizes;
-  std::vector<MotifMatch> matches;              ///< best 3 database matches
+  std::vector<MotifMatch> matches;  ///< best 3 database matches
 };
 
 /// Writes report.html for `seqlift modisco`: one row per pattern (logo with axis, seqlet
