@@ -30,7 +30,8 @@ Subcommand seqlets_command() {
             cmd.add_option("--flank", o->seqlets.flank, "Bases added on both sides")
                 ->capture_default_str();
             cmd.add_option("--sign", o->seqlets.sign,
-                           "recursive: both | positive | negative seqlets")
+                           "positive | negative | both (positive by default: negative seqlets are "
+                           "mostly noise)")
                 ->capture_default_str()
                 ->check(CLI::IsMember({"both", "positive", "negative"}));
             cmd.add_option("-o,--output", o->output, "Output BED ('-' = stdout)")
@@ -46,37 +47,40 @@ Subcommand seqlets_command() {
 }
 
 Subcommand motifs_command() {
-  return {
-      "motifs", "Annotate seqlets against a MEME motif database: TSV tables and an HTML report",
-      [](CLI::App& cmd) -> std::function<void()> {
-        auto o = std::make_shared<MotifRunOptions>();
-        cmd.add_option("--npz", o->npz,
-                       "score --npz output(s) the seqlets came from (all shards of the run)")
-            ->required()
-            ->group(kInputGroup);
-        cmd.add_option("--seqlets", o->seqlets, "seqlets BED from `seqlift seqlets`")
-            ->required()
-            ->group(kInputGroup);
-        cmd.add_option("--motifs", o->motifs, "MEME motif database (e.g. JASPAR)")
-            ->required()
-            ->group(kInputGroup);
-        cmd.add_option("--target", o->target,
-                       "Which target: a name from the npz's target_names, or a position")
-            ->capture_default_str()
-            ->group(kInputGroup);
-        cmd.add_option("-o,--out-dir", o->out_dir,
-                       "Directory for seqlets.tsv, motifs.tsv, report.html")
-            ->required()
-            ->group(kOutputGroup);
-        return [o] {
-          const MotifRunSummary s = run_motifs(*o);
-          log_summary("motifs: " + std::to_string(s.seqlets) + " seqlets, " +
-                          std::to_string(s.annotated) + " with a match at q <= 0.05, " +
-                          std::to_string(s.motifs_found) + " motifs",
-                      {o->out_dir + "/seqlets.tsv", o->out_dir + "/motifs.tsv",
-                       o->out_dir + "/report.html"});
-        };
-      }};
+  return {"motifs", "Annotate seqlets against a MEME motif database: TSV tables and an HTML report",
+          [](CLI::App& cmd) -> std::function<void()> {
+            auto o = std::make_shared<MotifRunOptions>();
+            cmd.add_option("--npz", o->npz,
+                           "score --npz output(s) the seqlets came from (all shards of the run)")
+                ->required()
+                ->group(kInputGroup);
+            cmd.add_option("--seqlets", o->seqlets, "seqlets BED from `seqlift seqlets`")
+                ->required()
+                ->group(kInputGroup);
+            cmd.add_option("--motifs", o->motifs, "MEME motif database (e.g. JASPAR)")
+                ->required()
+                ->group(kInputGroup);
+            cmd.add_option("--target", o->target,
+                           "Which target: a name from the npz's target_names, or a position")
+                ->capture_default_str()
+                ->group(kInputGroup);
+            cmd.add_option("-o,--out-dir", o->out_dir,
+                           "Directory for seqlets.tsv, motifs.tsv, report.html")
+                ->required()
+                ->group(kOutputGroup);
+            cmd.add_option("--max-q", o->max_q,
+                           "motifs.tsv and report.html keep seqlets matched at this q-value")
+                ->capture_default_str()
+                ->group(kOutputGroup);
+            return [o] {
+              const MotifRunSummary s = run_motifs(*o);
+              log_summary("motifs: " + std::to_string(s.seqlets) + " seqlets, " +
+                              std::to_string(s.annotated) + " with a match at the q-value cut, " +
+                              std::to_string(s.motifs_found) + " motifs",
+                          {o->out_dir + "/seqlets.tsv", o->out_dir + "/motifs.tsv",
+                           o->out_dir + "/report.html"});
+            };
+          }};
 }
 
 }  // namespace seqlift::app

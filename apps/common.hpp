@@ -64,5 +64,6 @@ Subcommand seqlets_command();
 Subcommand motifs_command();
 Subcommand variants_command();
 Subcommand ism_command();
+Subcommand modisco_command();
 
 }  // namespace seqlift::app

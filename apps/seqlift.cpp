@@ -25,6 +25,7 @@ std::vector<seqlift::app::Subcommand> subcommands() {
   list.push_back(merge_command());
   list.push_back(seqlets_command());
   list.push_back(motifs_command());
+  list.push_back(modisco_command());
   list.push_back(variants_command());
   list.push_back(ism_command());
   return list;

@@ -6,7 +6,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libhts-dev libeigen3-dev libcli11-dev
       libgtest-dev libbigwig-dev libonnx-dev libprotobuf-dev protobuf-compiler
-      zlib1g-dev libcurl4-gnutls-dev libhdf5-dev nlohmann-json3-dev tabix bcftools python3 python3-numpy python3-h5py snakemake clang libomp-dev libclang-rt-14-dev)
+      zlib1g-dev libcurl4-gnutls-dev libhdf5-dev libigraph-dev nlohmann-json3-dev tabix bcftools python3 python3-numpy python3-h5py snakemake clang libomp-dev libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -89,6 +89,7 @@ TEST(Seqlets, RecursiveFindsPlantedSpansOfBothSigns) {
   for (int j = 120; j < 126; ++j) x[7][j] = -0.8f;  // negative 6-mer
   SeqletOptions o;
   o.flank = 0;
+  o.sign = "both";
   auto s = recursive_seqlets(x, o);
   // The longest span whose every suffix passes wins, so a seqlet may take in a few noise
   // bases around the planted span (at most max_len in all).

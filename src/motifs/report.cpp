@@ -41,8 +41,8 @@ struct MotifSummary {
 void add_aligned(MotifSummary& m, const AnnotatedSeqlet& s, int64_t motif_width) {
   for (int64_t j = 0; j < motif_width; ++j) {
     const int64_t q = j + s.best.offset;  // query column aligned with (possibly rc) motif column j
-    if (q < 0 || q >= static_cast<int64_t>(s.cwm.size())) continue;
-    const auto& col = s.cwm[q];
+    if (q < 0 || q >= static_cast<int64_t>(s.cwm.size())) continue;  // cwm and contrib: same width
+    const auto& col = s.contrib.empty() ? s.cwm[q] : s.contrib[q];
     const int64_t target = s.best.strand == '+' ? j : motif_width - 1 - j;
     const std::array<double, 4> v =
         s.best.strand == '+' ? col : std::array<double, 4>{col[3], col[2], col[1], col[0]};
@@ -75,72 +75,24 @@ std::string histogram_svg(const std::vector<int64_t>& h, int64_t region_length) 
 
 }  // namespace
 
-std::string logo_svg(const std::vector<std::array<double, 4>>& m, bool probabilities, int height) {
-  static const char* kColour[4] = {"#109648", "#255c99", "#f7b32b", "#d62839"};
-  const int col_w = 18, w = static_cast<int>(m.size()) * col_w;
-  // Heights per column: information content x probability, or signed values.
-  std::vector<std::array<double, 4>> h(m.size());
-  double scale = 0;
-  for (std::size_t j = 0; j < m.size(); ++j) {
-    if (probabilities) {
-      double ic = 2.0;
-      for (double p : m[j])
-        if (p > 0) ic += p * std::log2(p);
-      for (int c = 0; c < 4; ++c) h[j][c] = m[j][c] * ic;
-    } else {
-      h[j] = m[j];
-    }
-    double pos = 0, neg = 0;
-    for (double v : h[j]) (v > 0 ? pos : neg) += v;
-    scale = std::max({scale, pos, -neg});
-  }
-  if (probabilities) scale = 2.0;
-  if (scale <= 0) scale = 1;
-  const double axis = probabilities ? height : height / 2.0;
-  const double unit = (probabilities ? height : height / 2.0) / scale;
-  std::string s = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(w) +
-                  "' height='" + std::to_string(height) + "' viewBox='0 0 " + std::to_string(w) +
-                  " " + std::to_string(height) + "'>";
-  for (std::size_t j = 0; j < m.size(); ++j) {
-    std::array<int, 4> order = {0, 1, 2, 3};
-    std::sort(order.begin(), order.end(),
-              [&](int a, int b) { return std::fabs(h[j][a]) < std::fabs(h[j][b]); });
-    double up = axis, down = axis;
-    for (int c : order) {
-      const double v = h[j][c] * unit;
-      if (std::fabs(v) < 0.5) continue;
-      // A capital letter about 0.72 em tall: scale its glyph box to |v| pixels.
-      const double sy = std::fabs(v) / 14.4;
-      const double base = v > 0 ? up : down + std::fabs(v);
-      char buf[320];
-      std::snprintf(buf, sizeof buf,
-                    "<text x='0' y='0' font-family='Arial,Helvetica,sans-serif' font-weight='bold' "
-                    "font-size='20' "
-                    "fill='%s' transform='translate(%.1f,%.2f) scale(1,%.4f)' textLength='%d' "
-                    "lengthAdjust='spacingAndGlyphs'>%c</text>",
-                    kColour[c], j * col_w + 1.0, base, sy, col_w - 2, "ACGT"[c]);
-      s += buf;
-      if (v > 0)
-        up -= v;
-      else
-        down += std::fabs(v);
-    }
-  }
-  if (!probabilities)
-    s += "<line x1='0' x2='" + std::to_string(w) + "' y1='" + std::to_string(int(axis)) + "' y2='" +
-         std::to_string(int(axis)) + "' stroke='#999' stroke-width='0.5'/>";
-  return s + "</svg>";
-}
-
 int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
-                            const std::vector<AnnotatedSeqlet>& seqlets, int64_t region_length) {
-  // seqlets.tsv
+                            const std::vector<AnnotatedSeqlet>& seqlets, int64_t region_length,
+                            double max_q) {
+  // seqlets.tsv: every seqlet with its best match (filter on q_value downstream).
   OutputFile tsv(dir + "/seqlets.tsv");
   std::fprintf(tsv.get(),
                "chrom\tstart\tend\tregion\tcontribution\tbest_motif_id\tbest_motif_"
                "name\tstrand\toffset\tscore\tp_value\t"
                "e_value\tq_value\ttop3\tsequence\n");
   std::map<int, MotifSummary> per_motif;
+  std::map<int, int> parent;  // union-find over database motifs: families
+  std::map<std::pair<int, int>, int> together;
+  auto find = [&](int x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  int64_t annotated = 0;
+  std::map<int, std::vector<double>> qs;
   for (const auto& s : seqlets) {
     const Motif& m = db.motifs[s.best.motif];
     std::string top;
@@ -150,6 +102,17 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
         s.chrom.c_str(), (long long)s.start, (long long)s.end, s.region.c_str(), s.contribution,
         m.id.c_str(), m.name.c_str(), s.best.strand, (long long)s.best.offset, s.best.score,
         s.best.p_value, s.best.e_value, s.best.q_value, top.c_str(), s.sequence.c_str());
+    if (s.best.q_value > max_q) continue;  // unannotated: only in seqlets.tsv
+    ++annotated;
+    qs[s.best.motif].push_back(s.best.q_value);
+    // Related motifs: significant together in the top matches of the same seqlets.
+    std::vector<int> sig;
+    for (const auto& t : s.top)
+      if (t.q_value <= max_q) sig.push_back(t.motif);
+    for (int a : sig) parent.emplace(a, a);
+    for (std::size_t i = 0; i < sig.size(); ++i)
+      for (std::size_t j = i + 1; j < sig.size(); ++j)
+        ++together[{std::min(sig[i], sig[j]), std::max(sig[i], sig[j])}];
     MotifSummary& ms = per_motif[s.best.motif];
     if (ms.motif < 0) {
       ms.motif = s.best.motif;
@@ -164,68 +127,106 @@ int64_t write_motif_outputs(const std::string& dir, const MotifDatabase& db,
     ++ms.histogram[std::clamp(static_cast<int>(rel * kHistogramBins), 0, kHistogramBins - 1)];
     add_aligned(ms, s, static_cast<int64_t>(m.pwm.size()));
   }
-  std::vector<MotifSummary> ordered;
+  for (const auto& [pair, n] : together)
+    if (n >= 2) parent[find(pair.first)] = find(pair.second);
   for (auto& [id, ms] : per_motif) {
+    parent.emplace(id, id);
     for (std::size_t j = 0; j < ms.cwm.size(); ++j)
       if (ms.cwm_count[j] > 0)
         for (auto& v : ms.cwm[j]) v /= double(ms.cwm_count[j]);
-    ordered.push_back(ms);
   }
-  std::sort(ordered.begin(), ordered.end(), [](const MotifSummary& a, const MotifSummary& b) {
+  // Families, each led by its member with the most seqlets; largest total first.
+  struct Family {
+    std::vector<const MotifSummary*> members;
+    int64_t count = 0;
+    double total = 0;
+    std::vector<int64_t> histogram = std::vector<int64_t>(kHistogramBins, 0);
+    std::vector<double> q;
+  };
+  std::map<int, Family> by_root;
+  for (const auto& [id, ms] : per_motif) {
+    Family& f = by_root[find(id)];
+    f.members.push_back(&ms);
+    f.count += ms.count;
+    f.total += ms.total;
+    for (int b = 0; b < kHistogramBins; ++b) f.histogram[b] += ms.histogram[b];
+    f.q.insert(f.q.end(), qs[id].begin(), qs[id].end());
+  }
+  std::vector<Family> families;
+  for (auto& [root, f] : by_root) {
+    std::sort(f.members.begin(), f.members.end(),
+              [](const MotifSummary* a, const MotifSummary* b) { return a->count > b->count; });
+    std::sort(f.q.begin(), f.q.end());
+    families.push_back(std::move(f));
+  }
+  std::sort(families.begin(), families.end(), [](const Family& a, const Family& b) {
     return std::fabs(a.total) > std::fabs(b.total);
   });
-  // motifs.tsv
+  // motifs.tsv: one row per database motif with annotated seqlets, by family.
   OutputFile mt(dir + "/motifs.tsv");
-  std::fprintf(
-      mt.get(),
-      "motif_id\tmotif_name\tseqlets\ttotal_contribution\tmean_contribution\tfraction_positive\t"
-      "position_histogram\n");
-  for (const auto& ms : ordered) {
-    std::string hist;
-    for (auto h : ms.histogram) hist += (hist.empty() ? "" : ",") + std::to_string(h);
-    std::fprintf(mt.get(), "%s\t%s\t%lld\t%.6g\t%.6g\t%.3f\t%s\n", db.motifs[ms.motif].id.c_str(),
-                 db.motifs[ms.motif].name.c_str(), (long long)ms.count, ms.total,
-                 ms.total / ms.count, double(ms.positive) / ms.count, hist.c_str());
-  }
-  // report.html: self-contained (inline SVG and CSS).
+  std::fprintf(mt.get(),
+               "motif_id\tmotif_name\tfamily\tseqlets\ttotal_contribution\tmean_contribution\t"
+               "fraction_positive\tposition_histogram\n");
+  for (const auto& f : families)
+    for (const MotifSummary* ms : f.members) {
+      std::string hist;
+      for (auto h : ms->histogram) hist += (hist.empty() ? "" : ",") + std::to_string(h);
+      std::fprintf(mt.get(), "%s\t%s\t%s\t%lld\t%.6g\t%.6g\t%.3f\t%s\n",
+                   db.motifs[ms->motif].id.c_str(), db.motifs[ms->motif].name.c_str(),
+                   db.motifs[f.members.front()->motif].name.c_str(), (long long)ms->count,
+                   ms->total, ms->total / ms->count, double(ms->positive) / ms->count,
+                   hist.c_str());
+    }
+  // report.html: self-contained (inline SVG and CSS), one row per family.
   OutputFile html(dir + "/report.html");
-  std::fprintf(html.get(),
-               "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>seqlift motif "
-               "report</title><style>"
-               "body{font-family:Arial,Helvetica,sans-serif;margin:24px;color:#222}"
-               "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:6px "
-               "10px;vertical-align:middle}"
-               "th{background:#f3f3f3;text-align:left}.num{text-align:right}.small{color:#666;font-"
-               "size:12px}"
-               "</style></head><body>\n<h1>seqlift motif report</h1>\n<p>%zu seqlets annotated "
-               "against %zu database "
-               "motifs; %zu motifs are the best match of at least one seqlet. Logos: database "
-               "motif (information "
-               "content) beside the mean contribution-weighted matrix (CWM) of its seqlets, "
-               "aligned to the motif.</p>\n"
-               "<table><tr><th>motif</th><th>database logo</th><th>seqlet CWM</th><th "
-               "class='num'>seqlets</th>"
-               "<th class='num'>total contribution</th><th class='num'>mean</th><th "
-               "class='num'>positive</th>"
-               "<th>position vs region centre</th></tr>\n",
-               seqlets.size(), db.motifs.size(), ordered.size());
-  for (const auto& ms : ordered) {
-    const Motif& m = db.motifs[ms.motif];
+  std::fprintf(
+      html.get(),
+      "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>seqlift motif "
+      "report</title><style>"
+      "body{font-family:Arial,Helvetica,sans-serif;margin:20px 28px;color:#222;max-width:1500px}"
+      "h1{font-size:22px;margin:0 0 6px}p.lead{color:#444;font-size:14px}"
+      "table{border-collapse:collapse;width:100%%}td,th{border-bottom:1px solid #ddd;padding:6px "
+      "8px;vertical-align:middle;font-size:13px}"
+      "th{background:#f3f3f3;text-align:left;position:sticky;top:0}.num{text-align:right}"
+      ".small{color:#666;font-size:11px}.tag{display:inline-block;background:#eef;"
+      "border-radius:3px;padding:1px 5px;margin:1px;font-size:12px}"
+      "</style></head><body>\n<h1>seqlift motif report</h1>\n<p class='lead'>%zu seqlets; "
+      "<b>%lld</b> match a database motif at q &le; %g (TOMTOM-style, Benjamini-Hochberg over "
+      "%zu motifs); the other %lld are listed only in seqlets.tsv. Related database motifs "
+      "(significant together among the top matches of at least two seqlets) form one row. "
+      "Logos: the leading member (information content) beside the mean contribution-weighted "
+      "matrix (CWM: actual contributions) of its seqlets, aligned to it.</p>\n"
+      "<table><tr><th>family</th><th>database logo</th><th>seqlet CWM</th><th "
+      "class='num'>seqlets</th><th class='num'>q (best / median)</th><th class='num'>total "
+      "contribution</th><th>members (seqlets)</th><th>position vs region centre</th></tr>\n",
+      seqlets.size(), (long long)annotated, max_q, db.motifs.size(),
+      (long long)(seqlets.size() - annotated));
+  for (const auto& f : families) {
+    const MotifSummary& lead = *f.members.front();
+    const Motif& m = db.motifs[lead.motif];
+    std::string members;
+    for (const MotifSummary* ms : f.members)
+      members += "<span class='tag'>" + html_escape(db.motifs[ms->motif].name) +
+                 " <span class='small'>" + html_escape(db.motifs[ms->motif].id) + "</span> " +
+                 std::to_string(ms->count) + "</span>";
     std::fprintf(html.get(),
-                 "<tr><td><b>%s</b><br><span class='small'>%s</span></td><td>%s</td><td>%s</td><td "
-                 "class='num'>%lld</td>"
-                 "<td class='num'>%.4g</td><td class='num'>%.4g</td><td "
-                 "class='num'>%.0f%%</td><td>%s</td></tr>\n",
+                 "<tr><td><b>%s</b><br><span class='small'>%s</span></td><td>%s</td><td>%s</td>"
+                 "<td class='num'><b>%lld</b></td><td class='num'>%.2g / %.2g</td>"
+                 "<td class='num'>%.4g</td><td>%s</td><td>%s</td></tr>\n",
                  html_escape(m.name).c_str(), html_escape(m.id).c_str(),
-                 logo_svg(m.pwm, true).c_str(), logo_svg(ms.cwm, false).c_str(),
-                 (long long)ms.count, ms.total, ms.total / ms.count, 100.0 * ms.positive / ms.count,
-                 histogram_svg(ms.histogram, region_length).c_str());
+                 logo_svg(m.pwm, true, 60).c_str(), logo_svg(lead.cwm, false, 60).c_str(),
+                 (long long)f.count, f.q.front(), f.q[f.q.size() / 2], f.total, members.c_str(),
+                 histogram_svg(f.histogram, region_length).c_str());
   }
+  if (families.empty())
+    std::fprintf(html.get(),
+                 "<tr><td colspan='8' class='small'>no seqlet matches a database motif "
+                 "at this q-value</td></tr>\n");
   std::fprintf(html.get(), "</table>\n</body></html>\n");
   tsv.commit();  // all three only once all are written
   mt.commit();
   html.commit();
-  return static_cast<int64_t>(ordered.size());
+  return static_cast<int64_t>(per_motif.size());
 }
 
 }  // namespace seqlift

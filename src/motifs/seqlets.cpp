@@ -164,6 +164,8 @@ std::vector<Seqlet> recursive_seqlets(const std::vector<std::vector<float>>& x,
 
 std::vector<Seqlet> laplace_seqlets(const std::vector<std::vector<float>>& x,
                                     const SeqletOptions& o) {
+  if (o.sign != "both" && o.sign != "positive" && o.sign != "negative")
+    throw UsageError("--sign must be both, positive or negative (got '" + o.sign + "')");
   const int64_t w = o.max_len, flank = o.flank;
   std::vector<std::vector<double>> sums(x.size());
   std::vector<double> all;
@@ -245,6 +247,13 @@ std::vector<Seqlet> laplace_seqlets(const std::vector<std::vector<float>>& x,
         s[j] = -std::numeric_limits<double>::infinity();
     }
   }
+  if (o.sign != "both")
+    out.erase(std::remove_if(out.begin(), out.end(),
+                             [&](const Seqlet& q) {
+                               return o.sign == "positive" ? q.contribution <= 0
+                                                           : q.contribution >= 0;
+                             }),
+              out.end());
   std::sort(out.begin(), out.end(), [](const Seqlet& a, const Seqlet& b) {
     return a.region != b.region ? a.region < b.region : a.start < b.start;
   });

@@ -171,6 +171,9 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
       s.cwm.push_back(col);
       std::array<float, 4> b{};
       for (int ch = 0; ch < 4; ++ch) b[ch] = ohe[ch * c.length + j];
+      std::array<double, 4> actual{};
+      for (int ch = 0; ch < 4; ++ch) actual[ch] = col[ch] * b[ch];
+      s.contrib.push_back(actual);
       int best = -1;
       for (int ch = 0; ch < 4; ++ch)
         if (b[ch] > 0.5f) best = ch;
@@ -181,12 +184,12 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
     s.best = matches.front();
     for (std::size_t k = 0; k < 3 && k < matches.size(); ++k) s.top.push_back(matches[k]);
     ++summary.seqlets;
-    summary.annotated += s.best.q_value <= 0.05;
+    summary.annotated += s.best.q_value <= o.max_q;
   }
   // The directory is made only now, so a failed run leaves nothing behind.
   if (::mkdir(o.out_dir.c_str(), 0755) != 0 && errno != EEXIST)
     throw IoError(o.out_dir + ": cannot create directory: " + std::strerror(errno));
-  summary.motifs_found = write_motif_outputs(o.out_dir, db, seqlets, c.length);
+  summary.motifs_found = write_motif_outputs(o.out_dir, db, seqlets, c.length, o.max_q);
   return summary;
 }
 
