@@ -4,6 +4,7 @@
 #include "seqlift/log.hpp"
 #include "seqlift/output.hpp"
 #include "seqlift/predict.hpp"
+#include "seqlift/score.hpp"
 
 namespace seqlift::app {
 
@@ -15,6 +16,7 @@ Subcommand predict_command() {
               SequenceSourceOptions input;
               SequenceArgs args;
               int threads = 0;
+              int64_t length = 0;
               bool logits = false;
             };
             auto opt = std::make_shared<Options>();
@@ -27,10 +29,15 @@ Subcommand predict_command() {
                 ->capture_default_str()
                 ->group(kOutputGroup);
             add_threads_option(cmd, opt->threads);
+            cmd.add_option("--length", opt->length,
+                           "Sequence length for a model with a symbolic input length (default: "
+                           "--width)")
+                ->group(kModelGroup);
             return [opt] {
               finish_sequence_options(opt->input, opt->args);
-              const int threads = resolve_threads(opt->threads);
-              auto model = load_model(opt->model, 0, opt->weights);
+              const int threads = effective_threads(opt->threads, 0);
+              auto model = load_scoring_model(opt->model, opt->weights, opt->length,
+                                              opt->input.window.width);
               if (opt->input.fasta.empty() && opt->input.window.width == 0)
                 opt->input.window.width = model->input_length();  // as score does
               if (opt->logits) model->use_pre_activation_outputs();

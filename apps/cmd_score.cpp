@@ -1,6 +1,7 @@
 // seqlift score: DeepLIFT-SHAP contribution scores for every region.
 #include "common.hpp"
 #include "seqlift/log.hpp"
+#include "seqlift/references.hpp"
 #include "seqlift/score.hpp"
 
 namespace seqlift::app {
@@ -12,7 +13,7 @@ Subcommand score_command() {
         struct Options {
           ScoreOptions score;
           SequenceArgs args;
-          std::string rule = "rescale", shard;
+          std::string rule = "rescale", shard, seed = "0";
         };
         auto opt = std::make_shared<Options>();
         auto& s = opt->score;
@@ -47,7 +48,7 @@ Subcommand score_command() {
             ->capture_default_str()
             ->check(CLI::PositiveNumber)
             ->group(kReferenceGroup);
-        cmd.add_option("--seed", s.references.seed, "Seed for generated references")
+        cmd.add_option("--seed", opt->seed, "Seed for generated references (0..2^64-1)")
             ->capture_default_str()
             ->group(kReferenceGroup);
         cmd.add_option("--exclude", s.references.exclude,
@@ -84,7 +85,12 @@ Subcommand score_command() {
             ->capture_default_str()
             ->check(CLI::NonNegativeNumber)
             ->group(kPerformanceGroup);
+        cmd.add_option(
+               "--length", s.length,
+               "Sequence length for a model with a symbolic input length (default: --width)")
+            ->group(kModelGroup);
         return [opt] {
+          opt->score.references.seed = parse_seed(opt->seed);
           finish_sequence_options(opt->score.input, opt->args);
           if (!opt->shard.empty()) parse_shard(opt->shard, opt->score.input);
           opt->score.rule = parse_rule(opt->rule);

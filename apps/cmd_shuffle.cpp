@@ -15,7 +15,7 @@ Subcommand shuffle_command() {
               SequenceSourceOptions input;
               ReferenceOptions refs;
               SequenceArgs args;
-              std::string output = "-";
+              std::string output = "-", seed = "0";
             };
             auto opt = std::make_shared<Options>();
             add_sequence_options(cmd, opt->input, opt->args, "shuffle");
@@ -26,7 +26,7 @@ Subcommand shuffle_command() {
                 ->capture_default_str()
                 ->check(CLI::PositiveNumber)
                 ->group(kReferenceGroup);
-            cmd.add_option("--seed", opt->refs.seed, "Seed")
+            cmd.add_option("--seed", opt->seed, "Seed (0..2^64-1)")
                 ->capture_default_str()
                 ->group(kReferenceGroup);
             cmd.add_option("--exclude", opt->refs.exclude, "gc-genome: BED of regions to avoid")
@@ -35,6 +35,7 @@ Subcommand shuffle_command() {
                 ->capture_default_str()
                 ->group(kOutputGroup);
             return [opt] {
+              opt->refs.seed = parse_seed(opt->seed);
               auto& o = *opt;
               if (o.refs.kind.rfind("flat:", 0) == 0)
                 throw UsageError("--kind flat has no sequences to write");
@@ -42,7 +43,6 @@ Subcommand shuffle_command() {
               SequenceSourceOptions in = o.input;
               if (o.refs.kind == "gc-genome") {
                 o.refs.genome = o.input.genome;
-                o.refs.scored = o.input.regions;
                 if (o.refs.genome.empty()) throw UsageError("--kind gc-genome needs --genome");
                 if (!in.fasta.empty()) in.genome.clear();
               }

@@ -85,8 +85,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
+    seqlift::OutputTransaction outputs;  // every output of the command, or none
     for (std::size_t i = 0; i < cmds.size(); ++i)
       if (cmds[i].first->parsed()) actions[i]();
+    outputs.commit();
   } catch (const seqlift::UsageError& e) {
     std::cerr << "seqlift: " << e.what() << "\n";
     return 1;

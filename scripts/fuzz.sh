@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 CXX=clang++ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEQLIFT_FUZZ=ON \
   -DSEQLIFT_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz fuzz_keras >/dev/null
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz fuzz_keras fuzz_fai >/dev/null
 C=build-fuzz/corpus
-mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz $C/keras build-fuzz/findings
+mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz $C/keras $C/fai build-fuzz/findings
 cp tests/data/peer/zoo/x.fa $C/fasta/zoo_x.fa
 # Files from other projects (the DeepLIFT authors' model, JASPAR) come from the shared
 # folder beside the checkout when it is there ($SEQLIFT_SHARED overrides).
@@ -23,6 +23,8 @@ PAPER=$SHARED/fixtures/deeplift_paper
 [ -f "$PAPER/x.fa" ] && cp "$PAPER/x.fa" $C/fasta/paper_x.fa
 head -c 4000 data/example_genome.fa > $C/fasta/genome_head.fa
 cp data/example_peaks.bed $C/bed/
+printf 'chr1\t18\t11\t10\t11\nchr2\t10\t38\t8\t10\n' > $C/fai/ok.fai
+head -3 data/example_genome.fa.fai > $C/fai/example.fai 2>/dev/null || true
 printf 'chr1\t0\t10\tp\t0\t-\t1\t1\t1\t5\n' > $C/bed/narrowpeak.bed
 cp data/example_motifs.meme $C/meme/example.meme
 cp tests/data/peer/zoo/model.onnx $C/onnx/zoo.onnx
@@ -55,7 +57,7 @@ run_target() {  # one target; its log and verdict under build-fuzz/
 # One target per core at a time.
 jobs=$(nproc)
 pids=()
-for t in fasta bed meme onnx npz keras; do
+for t in fasta bed meme onnx npz keras fai; do
   run_target "$t" & pids+=($!)
   if [ ${#pids[@]} -ge "$jobs" ]; then
     wait "${pids[0]}" || status=1

@@ -73,6 +73,17 @@ class OnnxBuilder {
     a->set_type(onnx::AttributeProto_AttributeType_INTS);
     for (auto x : v) a->add_ints(x);
   }
+  /// Makes the input's length dimension symbolic ("L"): the model takes any length.
+  void symbolic_length(bool channels_last = false) {
+    auto* dim = model_.mutable_graph()
+                    ->mutable_input(0)
+                    ->mutable_type()
+                    ->mutable_tensor_type()
+                    ->mutable_shape()
+                    ->mutable_dim(channels_last ? 1 : 2);
+    dim->clear_dim_value();
+    dim->set_dim_param("L");
+  }
   void output(const std::string& name) { model_.mutable_graph()->add_output()->set_name(name); }
   std::string save(const std::string& path) const {
     std::ofstream out(path, std::ios::binary);

@@ -153,7 +153,7 @@ TEST(References, GcGenomeWindowsAreInTheGenomeMatchedAndOutsideExcluded) {
   o.kind = "gc-genome";
   o.count = 10;
   o.genome = data + "/example_genome.fa";
-  o.scored = data + "/example_peaks.bed";
+  o.exclude = data + "/example_peaks.bed";
   o.length = 200;
   auto src = make_reference_source(o);
   Genome genome(o.genome);

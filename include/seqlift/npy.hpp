@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "seqlift/cleanup.hpp"
+
 namespace seqlift {
 
 /// An array read from .npy: little-endian float32, float64 or int64, C order.
@@ -90,6 +92,8 @@ class NpzWriter {
   void layout();
   void write_at(uint64_t offset, const void* data, uint64_t bytes);
   std::string path_, tmp_path_;
+  StagedOutput staged_;
+  bool committed_ = false;
   int fd_ = -1;
   std::vector<Member> members_;
   bool laid_out_ = false;

@@ -1,8 +1,11 @@
-// Output files written under a temporary name and renamed on commit(), so a failed run
-// never leaves a half-written file under the final name. "-" means stdout.
+// Output files written under a temporary name and moved into place on commit() (with the
+// enclosing OutputTransaction, see cleanup.hpp), so a failed run never leaves a
+// half-written file under the final name. "-" streams to stdout.
 #pragma once
 #include <cstdio>
 #include <string>
+
+#include "seqlift/cleanup.hpp"
 
 namespace seqlift {
 
@@ -19,9 +22,10 @@ class OutputFile {
   const std::string& path() const { return path_; }
 
  private:
-  std::string path_, tmp_path_;
+  std::string path_;
+  StagedOutput staged_;
   std::FILE* fp_ = nullptr;
-  bool is_stdout_ = false;
+  bool is_stdout_ = false, committed_ = false;
 };
 
 }  // namespace seqlift

@@ -20,7 +20,6 @@ struct ReferenceOptions {
   uint64_t seed = 0;
   std::string genome;   ///< gc-genome: genome FASTA to draw windows from
   std::string exclude;  ///< gc-genome: optional BED of regions windows must avoid
-  std::string scored;   ///< gc-genome: the scored regions BED (also excluded)
   int64_t length = 0;   ///< gc-genome: window length (the model's input length)
 };
 
@@ -45,6 +44,10 @@ std::unique_ptr<ReferenceSource> make_reference_source(const ReferenceOptions& o
 /// References read from a FASTA file holding `per_region` consecutive records per input
 /// region, in input order (ordered() is true).
 std::unique_ptr<ReferenceSource> make_fasta_references(const std::string& path, int64_t per_region);
+
+/// Parses a --seed value: decimal 0..2^64-1; anything else (negative, out of range, not a
+/// number) is a UsageError rather than a silently saturated seed.
+uint64_t parse_seed(const std::string& text);
 
 /// Number of records in a FASTA file (a full parse, so malformed files are reported).
 int64_t count_fasta_records(const std::string& path);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "seqlift/deeplift.hpp"
+#include "seqlift/model.hpp"
 #include "seqlift/references.hpp"
 #include "seqlift/sequences.hpp"
 
@@ -15,6 +16,9 @@ struct ScoreOptions {
   std::string model;
   std::string weights;  ///< Keras weights for a JSON architecture (optional)
   SequenceSourceOptions input;
+  /// Sequence length for a model whose input length is symbolic (0: --width, else the
+  /// model's own). A fixed-length model must agree.
+  int64_t length = 0;
   ReferenceOptions references;
   std::string targets = "0";  ///< comma list of names/indices (seqlift/targets.hpp)
   Rule rule = Rule::kRescale;
@@ -58,6 +62,15 @@ std::string score_provenance(const ScoreOptions& options, const std::vector<std:
 /// Parses "0", "0,2" or "all" against a model with `outputs` flattened outputs
 /// ("profile:..." is handled by run_score).
 std::vector<int64_t> parse_targets(const std::string& spec, int64_t outputs);
+
+/// Loads `path` for scoring sequences of `length` (or `width` when length is 0) and checks
+/// a fixed-length model agrees. Throws UsageError naming both lengths.
+std::unique_ptr<Model> load_scoring_model(const std::string& path, const std::string& weights,
+                                          int64_t length, int64_t width);
+
+/// Threads actually used: `requested` (0 = all cores) capped at the cores (a warning: more
+/// threads than cores multiply memory, not speed) and at the number of work items.
+int effective_threads(int requested, int64_t items);
 
 /// Runs the whole job. Throws UsageError / InputError; writes outputs atomically.
 ScoreSummary run_score(const ScoreOptions& options);

@@ -1,14 +1,15 @@
 // Per-base tracks in genome coordinates from per-window values.
 // Windows are 0-based half-open [start, end) and may overlap or run off a chromosome.
 // Where windows overlap, a base takes its value from the window whose centre is
-// nearest (chrombpnet's midpoint rule; ties go to the window that starts first).
-// Values are spooled to a temporary file, so memory does not grow with the number of
+// nearest (chrombpnet's midpoint rule; ties go to the window that starts first, then to the lower
+// `order`). Values are spooled to a temporary file, so memory does not grow with the number of
 // windows. Not thread-safe.
 #pragma once
 #include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,11 @@ class TrackAssembler {
   TrackAssembler(const TrackAssembler&) = delete;
   TrackAssembler& operator=(const TrackAssembler&) = delete;
 
-  /// values[end - start], in + strand order.
-  void add(const std::string& chrom, int64_t start, int64_t end, const float* values);
+  /// values[end - start], in + strand order. `order` ranks windows that start at the same
+  /// base (default: the order of add() calls); give the region's input index so that
+  /// shards merged in any order tie-break like one unsharded run.
+  void add(const std::string& chrom, int64_t start, int64_t end, const float* values,
+           std::optional<uint64_t> order = std::nullopt);
 
   /// Calls emit(chrom, start, values, n) for consecutive runs of covered bases, sorted
   /// by chromosome (input order) and position; values[i] is the value at start + i.
@@ -37,6 +41,7 @@ class TrackAssembler {
     int32_t chrom;
     int64_t start, end;
     uint64_t offset;  ///< in the spool file, floats
+    uint64_t order;   ///< tie-break among windows starting at the same base
   };
   class MergedEntries;
   void spill_run();
@@ -50,7 +55,7 @@ class TrackAssembler {
   std::vector<std::pair<uint64_t, uint64_t>> runs_;  ///< (first entry, count) in index_spool_
   std::FILE* spool_ = nullptr;
   std::FILE* index_spool_ = nullptr;
-  uint64_t spooled_ = 0, indexed_ = 0;
+  uint64_t spooled_ = 0, indexed_ = 0, added_ = 0;
 };
 
 /// Writes a bigWig (libBigWig, zoom levels) of the assembled track; atomic rename.

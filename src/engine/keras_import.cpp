@@ -195,7 +195,9 @@ int KerasImporter::make_input(const Json& batch_shape, const std::string& name) 
   }
   int64_t length = len.is_number_integer() ? len.get<int64_t>() : -1;
   if (length <= 0) length = model.input_length();
-  if (length <= 0) fail("input '" + name + "' has no fixed length; give the sequence length");
+  if (length <= 0)
+    fail("input '" + name +
+         "' has no fixed length; give the sequence length with --length N (or --width N)");
   if (model.input_value() >= 0) fail("the model has more than one input; seqlift feeds one");
   const int v = model.add_value(name, {4, length}, -1);
   model.set_input(v, static_cast<int>(length));

@@ -5,6 +5,7 @@
 #include "engine/keras_importer.hpp"
 #include "engine/onnx_importer.hpp"
 #include "engine/optimize.hpp"
+#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/model.hpp"
 
@@ -96,6 +97,10 @@ std::unique_ptr<Model> import_model(const std::string& path, int input_length,
 
 std::unique_ptr<Model> load_model(const std::string& path, int input_length,
                                   const std::string& weights) {
+  note_input(path);
+  note_input(weights.empty() && model_format(path) == ModelFormat::kKerasJson
+                 ? find_weights_for(path)
+                 : weights);
   auto model = import_model(path, input_length, weights);
   optimize_model(*model);
   return model;

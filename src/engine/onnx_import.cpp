@@ -478,8 +478,9 @@ void OnnxImporter::import_graph() {
   }
   if (length <= 0) length = model.input_length();
   if (length <= 0)
-    throw ModelError(path + ": input '" + input->name() +
-                     "' has a symbolic length; give the sequence length");
+    throw ModelError(
+        path + ": input '" + input->name() +
+        "' has a symbolic length; give the sequence length with --length N (or --width N)");
   const int in_id = model.add_value(input->name(), {4, length}, -1);
   model.set_input(in_id, static_cast<int>(length));
   dyn[input->name()] = in_id;

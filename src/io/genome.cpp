@@ -1,11 +1,14 @@
 #include "seqlift/genome.hpp"
 
 #include <htslib/faidx.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 
+#include "io/fai_check.hpp"
+#include "seqlift/cleanup.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 
@@ -23,8 +26,14 @@ static bool file_exists(const std::string& p) {
 }
 
 Genome::Genome(const std::string& path) : path_(path), impl_(new Impl) {
-  if (!file_exists(path)) throw IoError(path + ": no such file");
+  struct stat st;
+  if (path != "-" && ::stat(path.c_str(), &st) != 0) throw IoError(path + ": no such file");
+  if (path == "-" || !S_ISREG(st.st_mode))
+    throw IoError(path +
+                  ": the genome must be a regular file (it is read at random through its .fai "
+                  "index; a pipe or stdin cannot be)");
   const std::string fai_path = path + ".fai";
+  note_input(path);
   if (!file_exists(fai_path)) {
     std::string dir = path.substr(0, path.find_last_of('/') + 1);
     if (dir.empty()) dir = ".";
@@ -38,6 +47,9 @@ Genome::Genome(const std::string& path) : path_(path), impl_(new Impl) {
                     " (a gzip file must be bgzip-compressed; lines of a record must have "
                     "equal length)");
   }
+  note_input(fai_path);
+  note_input(path + ".gzi");
+  validate_fai(path, fai_path);  // htslib would divide by zero or read the wrong bases
   impl_->fai = fai_load3(path.c_str(), nullptr, nullptr, 0);
   if (!impl_->fai) throw IoError(path + ": cannot load the FASTA index " + fai_path);
   const int n = faidx_nseq(impl_->fai);

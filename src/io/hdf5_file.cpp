@@ -220,21 +220,23 @@ hid_t file_type(Hdf5Type t) {
 
 Hdf5Writer::Hdf5Writer(std::string path) : path_(std::move(path)) {
   silence_hdf5_errors();
-  tmp_path_ = path_ + ".tmp." + std::to_string(getpid());
-  register_temp_file(tmp_path_);
+  staged_ = stage_output(path_);
+  tmp_path_ = staged_.tmp;
   file_ = H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (file_ < 0) {
-    unregister_temp_file(tmp_path_);
-    throw IoError(path_ + ": cannot create HDF5 file: " + std::strerror(errno));
+    const int err = errno;
+    discard_output(staged_);
+    throw IoError(path_ + ": cannot create HDF5 file: " + std::strerror(err));
   }
 }
 
 Hdf5Writer::~Hdf5Writer() {
   if (file_ >= 0) {
-    close_all();
-    std::remove(tmp_path_.c_str());
-    unregister_temp_file(tmp_path_);
+    for (auto& d : sets_)
+      if (d.id >= 0) H5Dclose(d.id);
+    H5Fclose(file_);
   }
+  if (!committed_) discard_output(staged_);
 }
 
 void Hdf5Writer::close_all() {
@@ -336,12 +338,9 @@ void Hdf5Writer::commit() {
   if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) ok = false;
   if (H5Fclose(file_) < 0) ok = false;
   file_ = -1;
-  if (!ok) {
-    std::remove(tmp_path_.c_str());
-    unregister_temp_file(tmp_path_);
-    throw IoError(path_ + ": HDF5 write failed (disk full?)");
-  }
-  rename_into_place(tmp_path_, path_);
+  if (!ok) throw IoError(path_ + ": HDF5 write failed (disk full?)");
+  committed_ = true;
+  finish_output(staged_);
 }
 
 }  // namespace seqlift

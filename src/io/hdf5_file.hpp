@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "seqlift/cleanup.hpp"
+
 namespace seqlift {
 
 struct Hdf5Array {
@@ -83,6 +85,8 @@ class Hdf5Writer {
   };
   void close_all();
   std::string path_, tmp_path_;
+  StagedOutput staged_;
+  bool committed_ = false;
   int64_t file_ = -1;  // hid_t
   std::vector<Dataset> sets_;
 };

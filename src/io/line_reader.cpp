@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 
 namespace seqlift {
@@ -21,6 +22,7 @@ struct LineReader::Impl {
 };
 
 LineReader::LineReader(const std::string& path) : impl_(new Impl), path_(path) {
+  note_input(path);
   impl_->fp = bgzf_open(path.c_str(), "r");
   if (!impl_->fp) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
 }

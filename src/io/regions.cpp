@@ -107,6 +107,15 @@ std::optional<Window> make_window(const BedRecord& rec, const Genome& genome,
     w.start = rec.start;
     w.end = rec.end;
   }
+  // A region that does not touch its chromosome at all is not an edge case but a BED
+  // from another assembly: scoring it would give an all-N window.
+  if (rec.start >= chrom_len || w.start >= chrom_len || w.end <= 0)
+    throw ParseError(bed_path, rec.line,
+                     "region " + rec.chrom + ":" + std::to_string(rec.start) + "-" +
+                         std::to_string(rec.end) + " (window " + std::to_string(w.start) + "-" +
+                         std::to_string(w.end) + ") lies wholly past the end of " + rec.chrom +
+                         " (length " + std::to_string(chrom_len) + " in " + genome.path() +
+                         "); is the BED from another assembly?");
   if (w.start < 0 || w.end > chrom_len) {
     if (options.edge == EdgeMode::kSkip) {
       log_warn(bed_path + " line " + std::to_string(rec.line) + ": window " + rec.chrom + ":" +

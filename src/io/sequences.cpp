@@ -1,6 +1,7 @@
 #include "seqlift/sequences.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 
 #include "seqlift/error.hpp"
@@ -57,6 +58,16 @@ struct SequenceSource::Impl {
   std::size_t count = 0;
 };
 
+// Checked before any window is fetched: a window is allocated whole.
+static void check_width(const SequenceSourceOptions& o, const Genome& genome) {
+  int64_t longest = 0;
+  for (const auto& c : genome.chromosomes()) longest = std::max(longest, genome.length(c));
+  if (o.window.width > longest)
+    throw UsageError("--width " + std::to_string(o.window.width) +
+                     " is longer than every chromosome of " + genome.path() + " (longest " +
+                     std::to_string(longest) + " bp)");
+}
+
 SequenceSource::SequenceSource(const SequenceSourceOptions& options) : impl_(new Impl) {
   impl_->options = options;
   check_source(options);
@@ -71,6 +82,7 @@ SequenceSource::SequenceSource(const SequenceSourceOptions& options) : impl_(new
     if (options.regions.empty() && options.region_list.empty())
       throw UsageError("--genome needs --regions or --region");
     impl_->genome = std::make_unique<Genome>(impl_->options.genome);
+    check_width(options, *impl_->genome);
     impl_->bed = std::make_unique<RecordStream>(impl_->options);
   }
 }
@@ -140,6 +152,7 @@ RegionCount count_regions(const SequenceSourceOptions& options) {
   }
   check_source(options);
   Genome genome(options.genome);
+  check_width(options, genome);
   RecordStream bed(options);
   BedRecord rec;
   const auto old = log_level();
@@ -166,10 +179,11 @@ void parse_shard(const std::string& spec, SequenceSourceOptions& o) {
   const auto slash = spec.find('/');
   char* end1 = nullptr;
   char* end2 = nullptr;
+  errno = 0;
   const long i = slash == std::string::npos ? -1 : std::strtol(spec.c_str(), &end1, 10);
   const long n = slash == std::string::npos ? 0 : std::strtol(spec.c_str() + slash + 1, &end2, 10);
-  if (slash == std::string::npos || end1 != spec.c_str() + slash || *end2 || n < 1 || i < 0 ||
-      i >= n)
+  if (slash == std::string::npos || errno == ERANGE || slash == 0 || end1 != spec.c_str() + slash ||
+      *end2 || n < 1 || i < 0 || i >= n)
     throw UsageError("--shard must be I/N with 0 <= I < N (got '" + spec + "')");
   o.shard_index = i;
   o.shard_count = n;

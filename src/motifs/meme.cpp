@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/motifs.hpp"
@@ -54,6 +55,7 @@ double parse_prob(const std::string& tok, const std::string& path, long line) {
 }  // namespace
 
 MotifDatabase read_meme(const std::string& path) {
+  note_input(path);
   std::ifstream in(path);
   if (!in) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
   MotifDatabase db;

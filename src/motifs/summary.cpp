@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "motifs/report.hpp"
+#include "seqlift/cleanup.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
@@ -122,6 +123,7 @@ MotifRunSummary run_motifs(const MotifRunOptions& o) {
   for (int64_t i = 0; i < c.n; ++i) row_of[c.names[i]] = i;
 
   // Read the seqlets (BED6+ from `seqlift seqlets`).
+  note_input(o.seqlets);
   std::ifstream raw(o.seqlets);
   if (!raw) throw IoError(o.seqlets + ": cannot open for reading: " + std::strerror(errno));
   std::vector<AnnotatedSeqlet> seqlets;

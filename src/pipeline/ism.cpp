@@ -133,7 +133,6 @@ IsmSummary run_ism(const IsmOptions& options) {
     ReferenceOptions r = o.references;
     if (r.kind == "gc-genome") {
       if (r.genome.empty()) r.genome = o.input.genome;
-      if (r.scored.empty()) r.scored = o.input.regions;
       r.length = L;
     }
     refs = make_reference_source(r);

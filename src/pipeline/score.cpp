@@ -4,11 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/spool.hpp"
 #include "pipeline/progress.hpp"
+#include "pipeline/score_checks.hpp"
 #include "pipeline/sinks.hpp"
+#include "seqlift/cleanup.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
@@ -48,13 +52,12 @@ bool is_file(const std::string& p) {
 std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int length,
                                                  int64_t regions) {
   const std::string& kind = o.references.kind;
-  const bool builtin = kind == "dinuc" || kind == "dinuc-uniform" || kind == "gc" ||
-                       kind == "gc-genome" || kind.rfind("flat:", 0) == 0;
-  if (!builtin && (is_file(kind) || kind.find('.') != std::string::npos)) {
+  if (!is_builtin_references(kind) && (is_file(kind) || kind.find('.') != std::string::npos)) {
     if (!is_file(kind)) throw IoError(kind + ": no such references file");
     if (o.input.shard_count > 1)
       throw UsageError("--references FILE cannot be combined with --shard");
     const int64_t records = count_fasta_records(kind);
+    if (regions == 0) throw InputError(kind + ": no input regions to pair the references with");
     if (records < regions || records % regions != 0)
       throw InputError(kind + ": " + std::to_string(records) + " reference records for " +
                        std::to_string(regions) +
@@ -65,7 +68,6 @@ std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int leng
   ReferenceOptions r = o.references;
   if (kind == "gc-genome") {
     if (r.genome.empty()) r.genome = o.input.genome;
-    if (r.scored.empty()) r.scored = o.input.regions;
     r.length = length;
   }
   return make_reference_source(r);
@@ -186,23 +188,39 @@ std::string score_provenance(const ScoreOptions& o, const std::vector<std::strin
 }
 
 ScoreSummary run_score(const ScoreOptions& o_in) {
-  ScoreOptions o = o_in;
-  if (o.npz.empty() && o.bigwig.empty() && o.bedgraph.empty() && o.h5.empty() &&
-      o.modisco.empty() && o.regions_out.empty())
+  if (o_in.npz.empty() && o_in.bigwig.empty() && o_in.bedgraph.empty() && o_in.h5.empty() &&
+      o_in.modisco.empty() && o_in.regions_out.empty())
     throw UsageError(
         "score needs at least one output: --npz, --bigwig, --bedgraph, --h5, --modisco or "
         "--regions-out");
-  for (const auto& [path, flag] : {std::pair<const std::string*, const char*>{&o.npz, "--npz"},
-                                   {&o.bigwig, "--bigwig"},
-                                   {&o.h5, "--h5"},
-                                   {&o.modisco, "--modisco"}})
+  for (const auto& [path, flag] : {std::pair<const std::string*, const char*>{&o_in.npz, "--npz"},
+                                   {&o_in.bigwig, "--bigwig"},
+                                   {&o_in.h5, "--h5"},
+                                   {&o_in.modisco, "--modisco"}})
     if (*path == "-")
       throw UsageError(std::string(flag) +
                        " cannot be '-': it is written in place, not as a stream (stdout takes "
                        "--bedgraph - or --regions-out -)");
-  if ((!o.bigwig.empty() || !o.bedgraph.empty()) && o.input.genome.empty())
+  if ((!o_in.bigwig.empty() || !o_in.bedgraph.empty()) && o_in.input.genome.empty())
     throw UsageError("--bigwig/--bedgraph need genome input (--genome with --regions)");
-  auto model = load_model(o.model, 0, o.weights);
+  check_seed_and_counts(o_in);
+  OutputTransaction transaction;  // all outputs or none (joins main()'s)
+  // Inputs read more than once (counted, then scored) are copied if they are streams.
+  ScoreOptions o = o_in;
+  SpooledInput fasta_in(o.input.fasta), regions_in(o.input.regions),
+      refs_in(is_stream_input(o.references.kind) ? o.references.kind : "");
+  o.input.fasta = fasta_in.path();
+  o.input.regions = regions_in.path();
+  if (!refs_in.path().empty()) o.references.kind = refs_in.path();
+  for (const auto& in : {o.input.fasta, o.input.genome, o.input.regions, o.references.exclude})
+    note_input(in);
+  if (!o.input.genome.empty()) {
+    note_input(o.input.genome + ".fai");
+    note_input(o.input.genome + ".gzi");
+  }
+  if (!is_builtin_references(o.references.kind)) note_input(o.references.kind);
+
+  auto model = load_scoring_model(o.model, o.weights, o.length, o.input.window.width);
   const int length = model->input_length();
   if (o.input.fasta.empty() && o.input.window.width == 0) {
     // chrombpnet's convention: windows of the model's input length around each summit.
@@ -228,18 +246,21 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
                      std::to_string(n_targets));
   if (o.bedgraph == "-" && o.regions_out == "-")
     throw UsageError("--bedgraph and --regions-out cannot both go to stdout");
+  claim_outputs(score_output_paths(o, labels));
   const RegionCount counted = count_regions(o.input);
-  if (counted.regions == 0)
+  if (counted.regions == 0 && o.input.shard_count <= 1)
     throw InputError((!o.input.fasta.empty()     ? o.input.fasta
                       : !o.input.regions.empty() ? o.input.regions
                                                  : std::string("--region")) +
-                     ": no regions to score" +
-                     (o.input.shard_count > 1 ? " in shard " + std::to_string(o.input.shard_index) +
-                                                    "/" + std::to_string(o.input.shard_count)
-                                              : " (all windows skipped?)"));
+                     ": no regions to score (all windows skipped?)");
+  if (counted.regions == 0)
+    log_warn("shard " + std::to_string(o.input.shard_index) + "/" +
+             std::to_string(o.input.shard_count) + " has no regions; writing empty outputs");
   auto refs = open_references(o, length, counted.regions);
   const int64_t K = refs->count(), T = static_cast<int64_t>(n_targets),
                 n_in = kAlphabetSize * int64_t(length);
+  const int threads = effective_threads(o.threads, counted.regions);
+  check_memory(K, n_in, T, refs->ordered() ? o.chunk : threads);
   if (o.rule == Rule::kGradient)
     log_warn("--rule gradient is gradient x (X - R): it does NOT satisfy summation-to-delta");
   std::string target_list;
@@ -252,7 +273,7 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
            std::string(rule_string(o.rule)) + " rule, " + std::to_string(T) + " target" +
            (T == 1 ? "" : "s") + " [" + target_list + "]" +
            (logits ? " (logits under the final activation)" : "") + ", " + refs->describe() + ", " +
-           std::to_string(o.threads) + " threads");
+           std::to_string(threads) + " threads");
 
   SinkShape shape;
   shape.regions = counted.regions;
@@ -301,7 +322,7 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
     }
     std::vector<RegionResult> results(chunk.size());
     std::string error;
-#pragma omp parallel for schedule(dynamic) num_threads(o.threads)
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       try {
         std::vector<float> local;
@@ -335,7 +356,11 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
       for (auto& sink : sinks) sink->add(ScoredRegion{chunk[i], r.e, r.ohe, finite});
       bool warned = false;
       for (int64_t j = 0; j < T * K; ++j) {
-        summary.worst_delta_error = std::max(summary.worst_delta_error, r.e.delta_error[j]);
+        // NaN is reported as NaN, never as 0 (std::max would drop it).
+        if (std::isnan(r.e.delta_error[j]) || std::isnan(summary.worst_delta_error))
+          summary.worst_delta_error = std::numeric_limits<double>::quiet_NaN();
+        else
+          summary.worst_delta_error = std::max(summary.worst_delta_error, r.e.delta_error[j]);
         if (!warned && o.rule != Rule::kGradient &&
             !delta_within_tolerance(r.e.delta_error[j], r.e.delta[j])) {
           warned = true;
@@ -366,6 +391,7 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
   for (auto& sink : sinks) sink->finish();
   for (auto& sink : sinks)
     for (auto& p : sink->paths()) summary.files.push_back(p);
+  transaction.commit();
   return summary;
 }
 

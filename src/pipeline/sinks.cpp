@@ -1,6 +1,7 @@
 #include "pipeline/sinks.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "io/hdf5_file.hpp"
 #include "seqlift/dna.hpp"
@@ -49,6 +50,7 @@ class NpzSink final : public ScoreSink {
     const int names = w_.declare("target_names", "<U" + std::to_string(longest), {T});
     const int prov = w_.declare(
         "provenance", "<U" + std::to_string(std::max<std::size_t>(1, s.provenance.size())), {});
+    index_ = w_.declare("index", "<i8", {N});  // input position: merge's tie-break
     w_.append(targets_, s.target_ids.data(), s.target_ids.size() * 8);
     w_.append_strings(names, s.target_names);
     w_.append_strings(prov, {s.provenance});
@@ -68,6 +70,8 @@ class NpzSink final : public ScoreSink {
     w_.append_strings(chrom_, {chrom});
     w_.append(start_, &start, 8);
     w_.append(end_, &end, 8);
+    const int64_t index = static_cast<int64_t>(r.region.index);
+    w_.append(index_, &index, 8);
   }
   void finish() override { w_.commit(); }
   std::vector<std::string> paths() const override { return {path_}; }
@@ -76,7 +80,7 @@ class NpzSink final : public ScoreSink {
   std::string path_;
   NpzWriter w_;
   SinkShape s_;
-  int ohe_, hyp_, proj_, delta_, pred_, names_, targets_, chrom_, start_, end_;
+  int ohe_, hyp_, proj_, delta_, pred_, names_, targets_, chrom_, start_, end_, index_;
 };
 
 class TrackSink final : public ScoreSink {
@@ -97,8 +101,8 @@ class TrackSink final : public ScoreSink {
     const float* p = r.e.projected.data() + target_ * 4 * L;
     for (int c = 0; c < 4; ++c)
       for (int64_t j = 0; j < L; ++j) values_[j] += p[c * L + j];
-    track_.add(r.region.window->chrom, r.region.window->start, r.region.window->end,
-               values_.data());
+    track_.add(r.region.window->chrom, r.region.window->start, r.region.window->end, values_.data(),
+               r.region.index);
   }
   void finish() override {
     if (!bigwig_.empty()) write_bigwig(bigwig_, track_);
@@ -180,7 +184,8 @@ class RegionsTsvSink final : public ScoreSink {
                  (long long)start, (long long)end, strand, gc_fraction(r.region.sequence));
     for (float p : r.e.prediction) std::fprintf(out_.get(), "\t%.7g", p);
     double worst = 0;
-    for (double d : r.e.delta_error) worst = std::max(worst, d);
+    for (double d : r.e.delta_error)
+      worst = std::isnan(d) || std::isnan(worst) ? d + worst : std::max(worst, d);
     std::fprintf(out_.get(), "\t%.3g\n", worst);
   }
   void finish() override { out_.commit(); }

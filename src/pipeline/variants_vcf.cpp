@@ -64,8 +64,8 @@ bool VcfReader::next(VcfRecord& record) {
   if (r == -1) return false;
   ++records_;
   if (r < -1 || rec->errcode)
-    throw ParseError(path_, records_, "malformed VCF record (data record " +
-                                          std::to_string(records_) + ")");
+    throw ParseError(path_, records_,
+                     "malformed VCF record (data record " + std::to_string(records_) + ")");
   if (bcf_unpack(rec.get(), BCF_UN_STR) < 0)
     throw ParseError(path_, records_, "cannot unpack record " + std::to_string(records_));
   record.alleles.clear();
@@ -83,8 +83,7 @@ bool VcfReader::next(VcfRecord& record) {
     v.alt = upper(rec->d.allele[a]);
     v.allele = a;
     v.record = records_;
-    v.id = id != "." ? id
-                     : v.chrom + ":" + std::to_string(v.pos + 1) + ":" + v.ref + ":" + v.alt;
+    v.id = id != "." ? id : v.chrom + ":" + std::to_string(v.pos + 1) + ":" + v.ref + ":" + v.alt;
     record.unusable.push_back(plain_dna(v.ref) && plain_dna(v.alt) ? "" : "symbolic");
     record.alleles.push_back(std::move(v));
   }
@@ -112,15 +111,14 @@ VcfAnnotator::VcfAnnotator(const std::string& path, const VcfReader& input,
   };
   for (const auto& f : fields_)
     add("##INFO=<ID=" + f.key + ",Number=A,Type=Float,Description=\"" + f.description + "\">");
-  add(
-      "##INFO=<ID=seqlift_status,Number=A,Type=String,Description=\"seqlift variants: ok, "
+  add("##INFO=<ID=seqlift_status,Number=A,Type=String,Description=\"seqlift variants: ok, "
       "ref_mismatch, symbolic or unknown_chrom, per ALT allele\">");
   if (bcf_hdr_sync(hdr) < 0) throw IoError(path + ": cannot build the output VCF header");
-  tmp_ = path + ".tmp." + std::to_string(getpid());
-  register_temp_file(tmp_);
+  staged_ = stage_output(path);
+  tmp_ = staged_.tmp;
   htsFile* fp = hts_open(tmp_.c_str(), "wz");
   if (!fp) {
-    unregister_temp_file(tmp_);
+    discard_output(staged_);
     throw IoError(path + ": cannot open for writing");
   }
   fp_ = fp;
@@ -128,11 +126,8 @@ VcfAnnotator::VcfAnnotator(const std::string& path, const VcfReader& input,
 }
 
 VcfAnnotator::~VcfAnnotator() {
-  if (fp_) {
-    hts_close(F(fp_));
-    std::remove(tmp_.c_str());
-    unregister_temp_file(tmp_);
-  }
+  if (fp_) hts_close(F(fp_));
+  if (!committed_ && !tmp_.empty()) discard_output(staged_);
   if (hdr_) bcf_hdr_destroy(H(hdr_));
 }
 
@@ -159,15 +154,20 @@ void VcfAnnotator::write(const VcfRecord& record, const std::vector<std::vector<
 void VcfAnnotator::commit() {
   const int closed = hts_close(F(fp_));
   fp_ = nullptr;
-  if (closed != 0) {
-    std::remove(tmp_.c_str());
-    unregister_temp_file(tmp_);
-    throw IoError(path_ + ": write failed");
+  if (closed != 0) throw IoError(path_ + ": write failed");
+  // Tabix index (min_shift 0 = .tbi), built from the temporary and committed with it.
+  // Unsorted input cannot be indexed: the VCF is kept.
+  if (!staged_.write_through) {
+    StagedOutput tbi = stage_output(path_ + ".tbi");
+    if (bcf_index_build3(tmp_.c_str(), tbi.tmp.c_str(), 0, 1) != 0) {
+      discard_output(tbi);
+      log_warn(path_ + ": cannot build the .tbi index (is the input VCF sorted by position?)");
+    } else {
+      finish_output(tbi);
+    }
   }
-  rename_into_place(tmp_, path_);
-  // Tabix index (min_shift 0 = .tbi). Unsorted input cannot be indexed: the VCF is kept.
-  if (bcf_index_build3(path_.c_str(), nullptr, 0, 1) != 0)
-    log_warn(path_ + ": cannot build the .tbi index (is the input VCF sorted by position?)");
+  committed_ = true;
+  finish_output(staged_);
 }
 
 }  // namespace seqlift

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "seqlift/cleanup.hpp"
 #include "seqlift/variants.hpp"
 
 namespace seqlift {
@@ -59,6 +60,8 @@ class VcfAnnotator {
 
  private:
   std::string path_, tmp_;
+  StagedOutput staged_;
+  bool committed_ = false;
   void* in_hdr_ = nullptr;
   void* hdr_ = nullptr;
   void* fp_ = nullptr;

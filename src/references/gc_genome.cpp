@@ -55,8 +55,10 @@ class GcGenome final : public ReferenceSource {
  public:
   explicit GcGenome(const ReferenceOptions& o) : o_(o), genome_(o.genome) {
     if (o.length <= 0) throw UsageError("gc-genome references need the window length");
+    // Only --exclude shapes the candidates: the other scored regions must not, or a region
+    // would get different references alone than in a batch. A region's own window is
+    // kept out when its references are drawn (sequences()).
     IntervalMap excluded;
-    if (!o.scored.empty()) add_bed(excluded, o.scored);
     if (!o.exclude.empty()) add_bed(excluded, o.exclude);
     for (auto& [chrom, v] : excluded) {
       std::sort(v.begin(), v.end(),
@@ -93,7 +95,7 @@ class GcGenome final : public ReferenceSource {
     for (const auto& b : bins_) count += b.size();
     if (count == 0)
       throw InputError(o.genome + ": no window of " + std::to_string(o.length) +
-                       " bp is free of the scored/excluded regions and N");
+                       " bp is free of the excluded regions and N");
     log_info("gc-genome references: " + std::to_string(count) + " candidate windows of " +
              std::to_string(o.length) + " bp (step " + std::to_string(step) + ")");
   }
@@ -108,13 +110,26 @@ class GcGenome final : public ReferenceSource {
     // The region's bin, widened to neighbours until it holds K windows.
     const int bin = gc_bin(gc_fraction(region.sequence));
     std::vector<const Candidate*> pool;
+    int32_t own_chrom = -1;  // the region's own window never serves as its reference
+    int64_t own_start = 0, own_end = 0;
+    if (region.window) {
+      const auto& names = genome_.chromosomes();
+      const auto it = std::find(names.begin(), names.end(), region.window->chrom);
+      own_chrom = it == names.end() ? -1 : static_cast<int32_t>(it - names.begin());
+      own_start = region.window->start;
+      own_end = region.window->end;
+    }
     for (int radius = 0; radius < kBins && static_cast<int64_t>(pool.size()) < o_.count; ++radius) {
       for (int b : {bin - radius, bin + radius}) {
         if (b < 0 || b >= kBins || (radius == 0 && b != bin)) continue;
         if (radius > 0 && b == bin) continue;
-        for (const auto& c : bins_[b]) pool.push_back(&c);
+        for (const auto& c : bins_[b])
+          if (c.chrom != own_chrom || c.start >= own_end || c.start + o_.length <= own_start)
+            pool.push_back(&c);
       }
     }
+    if (pool.empty())
+      throw InputError(o_.genome + ": no gc-genome window is free of region '" + region.name + "'");
     std::mt19937 rng(reference_seed(o_.seed, region.name, 0));
     std::vector<std::string> out;
     for (int64_t k = 0; k < o_.count;

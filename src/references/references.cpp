@@ -1,5 +1,8 @@
 #include "seqlift/references.hpp"
 
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -139,11 +142,25 @@ class FastaReferences final : public ReferenceSource {
         throw InputError(path_ + ": reference '" + rec.name + "' has length " +
                          std::to_string(rec.sequence.size()) + " but region '" + region.name +
                          "' has length " + std::to_string(region.sequence.size()));
+      check_name(rec.name, region, k);
       out.push_back(std::move(rec.sequence));
     }
     return out;
   }
-  /// After the last region: leftover records mean the counts did not match.
+  /// Records named NAME_refK (what `seqlift shuffle` writes) must belong to this region,
+  /// in order; other names are taken by position.
+  void check_name(const std::string& rec_name, const Region& region, int64_t k) const {
+    const auto at = rec_name.rfind("_ref");
+    if (at == std::string::npos || at + 4 >= rec_name.size()) return;
+    const std::string digits = rec_name.substr(at + 4);
+    if (digits.find_first_not_of("0123456789") != std::string::npos) return;
+    if (rec_name.compare(0, at, region.name) != 0 || at != region.name.size() ||
+        digits != std::to_string(k))
+      throw InputError(path_ + ": reference record '" + rec_name + "' is not '" + region.name +
+                       "_ref" + std::to_string(k) + "' (reference " + std::to_string(k) +
+                       " of input region '" + region.name +
+                       "'): references must follow the input's order");
+  }
   std::string describe() const override {
     return std::to_string(k_) + " references per region from " + path_;
   }
@@ -177,6 +194,17 @@ std::unique_ptr<ReferenceSource> make_fasta_references(const std::string& path,
 }  // namespace seqlift
 
 namespace seqlift {
+
+uint64_t parse_seed(const std::string& text) {
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno == ERANGE || text.find('-') != std::string::npos ||
+      !std::isdigit(static_cast<unsigned char>(text[0])))
+    throw UsageError("--seed must be an integer 0.." + std::to_string(UINT64_MAX) + " (got '" +
+                     text + "')");
+  return v;
+}
 
 int64_t count_fasta_records(const std::string& path) {
   FastaReader reader(path);

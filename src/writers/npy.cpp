@@ -199,6 +199,7 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path) 
 // ---- random-access reader ----
 
 NpzReader::NpzReader(const std::string& path) : path_(path) {
+  note_input(path);
   fd_ = ::open(path.c_str(), O_RDONLY);
   if (fd_ < 0) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
   try {
@@ -410,21 +411,19 @@ constexpr uint64_t kLocalHeaderFixed = 30 + 20;  // + file name; zip64 extra fie
 }  // namespace
 
 NpzWriter::NpzWriter(std::string path) : path_(std::move(path)) {
-  tmp_path_ = path_ + ".tmp." + std::to_string(getpid());
-  register_temp_file(tmp_path_);
-  fd_ = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  staged_ = stage_output(path_);
+  tmp_path_ = staged_.tmp;
+  fd_ = ::open(tmp_path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd_ < 0) {
-    unregister_temp_file(tmp_path_);
-    throw IoError(path_ + ": cannot open for writing: " + std::strerror(errno));
+    const int err = errno;
+    discard_output(staged_);
+    throw IoError(path_ + ": cannot open for writing: " + std::strerror(err));
   }
 }
 
 NpzWriter::~NpzWriter() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    std::remove(tmp_path_.c_str());
-  }
-  unregister_temp_file(tmp_path_);
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) discard_output(staged_);
 }
 
 int NpzWriter::declare(const std::string& name, const std::string& dtype,
@@ -570,11 +569,9 @@ void NpzWriter::commit() {
   const bool synced = ::fsync(fd_) == 0 || errno == EINVAL;
   const bool closed = ::close(fd_) == 0;
   fd_ = -1;
-  if (!synced || !closed) {
-    std::remove(tmp_path_.c_str());
-    throw IoError(path_ + ": write failed: " + std::strerror(errno));
-  }
-  rename_into_place(tmp_path_, path_);
+  if (!synced || !closed) throw IoError(path_ + ": write failed: " + std::strerror(errno));
+  committed_ = true;
+  finish_output(staged_);
 }
 
 }  // namespace seqlift

@@ -1,11 +1,8 @@
 #include "seqlift/output.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 
 namespace seqlift {
@@ -16,21 +13,19 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
     fp_ = stdout;
     return;
   }
-  tmp_path_ = path_ + ".tmp." + std::to_string(getpid());
-  register_temp_file(tmp_path_);
-  fp_ = std::fopen(tmp_path_.c_str(), "w");
+  staged_ = stage_output(path_);
+  fp_ = std::fopen(staged_.tmp.c_str(), "w");
   if (!fp_) {
-    unregister_temp_file(tmp_path_);
-    throw IoError(path_ + ": cannot open for writing: " + std::strerror(errno));
+    const int err = errno;
+    discard_output(staged_);
+    throw IoError(path_ + ": cannot open for writing: " + std::strerror(err));
   }
 }
 
 OutputFile::~OutputFile() {
-  if (fp_ && !is_stdout_) {
-    std::fclose(fp_);
-    std::remove(tmp_path_.c_str());
-  }
-  if (!is_stdout_) unregister_temp_file(tmp_path_);
+  if (is_stdout_) return;
+  if (fp_) std::fclose(fp_);
+  if (!committed_) discard_output(staged_);
 }
 
 void OutputFile::commit() {
@@ -43,12 +38,11 @@ void OutputFile::commit() {
     return;
   }
   const bool closed = std::fclose(fp_) == 0;
+  const int err = errno;
   fp_ = nullptr;
-  if (error || !closed) {
-    std::remove(tmp_path_.c_str());
-    throw IoError(path_ + ": write failed: " + std::strerror(errno));
-  }
-  rename_into_place(tmp_path_, path_);
+  if (error || !closed) throw IoError(path_ + ": write failed: " + std::strerror(err));
+  committed_ = true;
+  finish_output(staged_);
 }
 
 }  // namespace seqlift

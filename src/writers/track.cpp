@@ -30,15 +30,15 @@ TrackAssembler::~TrackAssembler() {
 }
 
 namespace {
-bool entry_less(int32_t ca, int64_t sa, int32_t cb, int64_t sb) {
-  return ca != cb ? ca < cb : sa < sb;
+bool entry_less(int32_t ca, int64_t sa, uint64_t oa, int32_t cb, int64_t sb, uint64_t ob) {
+  return ca != cb ? ca < cb : sa != sb ? sa < sb : oa < ob;
 }
 }  // namespace
 
 void TrackAssembler::spill_run() {
   if (buffer_.empty()) return;
   std::stable_sort(buffer_.begin(), buffer_.end(), [](const Entry& a, const Entry& b) {
-    return entry_less(a.chrom, a.start, b.chrom, b.start);
+    return entry_less(a.chrom, a.start, a.order, b.chrom, b.start, b.order);
   });
   if (std::fseek(index_spool_, static_cast<long>(indexed_ * sizeof(Entry)), SEEK_SET) != 0 ||
       std::fwrite(buffer_.data(), sizeof(Entry), buffer_.size(), index_spool_) != buffer_.size())
@@ -63,7 +63,8 @@ class TrackAssembler::MergedEntries {
     for (std::size_t r = 0; r < cursors_.size(); ++r) {
       if (!fill(cursors_[r])) continue;
       const Entry& c = cursors_[r].buf[cursors_[r].pos];
-      if (best < 0 || entry_less(c.chrom, c.start, head(best).chrom, head(best).start))
+      if (best < 0 || entry_less(c.chrom, c.start, c.order, head(best).chrom, head(best).start,
+                                 head(best).order))
         best = static_cast<int>(r);
     }
     if (best < 0) return false;
@@ -97,15 +98,16 @@ class TrackAssembler::MergedEntries {
   int current_ = -1;
 };
 
-void TrackAssembler::add(const std::string& chrom, int64_t start, int64_t end,
-                         const float* values) {
+void TrackAssembler::add(const std::string& chrom, int64_t start, int64_t end, const float* values,
+                         std::optional<uint64_t> order) {
   auto it = chrom_index_.find(chrom);
   if (it == chrom_index_.end())
     throw InputError("track: chromosome '" + chrom + "' is not in the genome");
   const int64_t n = end - start;
   if (std::fwrite(values, sizeof(float), n, spool_) != static_cast<std::size_t>(n))
     throw IoError(std::string("track spool: write failed: ") + std::strerror(errno));
-  buffer_.push_back({it->second, start, end, spooled_});
+  buffer_.push_back({it->second, start, end, spooled_, order ? *order : added_});
+  ++added_;
   spooled_ += n;
   if (buffer_.size() == kRunEntries) spill_run();
 }
