@@ -5,11 +5,17 @@
 #   W1 BPNet-like: peer/bpnet.onnx (2114 bp), 64 regions, 20 dinuc shuffles, target 0
 #   W2 Basset-like: peer/basset.onnx (600 bp), 256 regions, 20 shuffles, targets 0,1,2
 #   W3 W1 with --target all (2 targets): the shared forward pays
+#   W4 Enformer-like hybrid (bench/w4_model.py: conv tower to 128 tokens of width 64, 2
+#      pre-norm transformer layers with 4 heads, attention pooling, 2 outputs; random
+#      weights), 2048 bp, W4_REGIONS regions (default 4), 20 shuffles, --target all; next
+#      to it, in the same run, PyTorch's forward+backward floor for the same passes
+#      (1 + K forward rows, one backward per target) on the same threads. Needs Debian's
+#      python3-torch and python3-onnx (skipped without them).
 # FLOPs = forward FLOPs per sequence (seqlift inspect) x passes:
 #   (1 + K) forward rows + K x T backward rows (a backward costs about one forward).
 # Each workload runs REPEAT times (default 3) and the fastest run is reported: this
 # machine is a shared VM whose timings drift by 10-20% between runs.
-# Usage: [REPEAT=N] bench/run.sh [THREADS...]   (default: 1 2)
+# Usage: [REPEAT=N] [ONLY="W1 W4"] bench/run.sh [THREADS...]   (default: 1 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=("${@:-1 2}")
@@ -31,7 +37,8 @@ F_BASSET=$(flops $FIX/basset/model.onnx)
 printf "%-4s %-7s %8s %10s %11s %9s %9s %8s\n" work threads regions regions/s s/region GFLOP/s sgemm frac_sgemm
 run() {  # name threads model fasta n targets T
   local name=$1 t=$2 model=$3 fa=$4 n=$5 targets=$6 T=$7 F=$8 K=20
-  local sg start end secs="" s
+  local sg start end s
+  secs=""
   sg=$(build/sgemm_probe "$t" 2)
   for _ in $(seq "${REPEAT:-3}"); do
     start=$(date +%s.%N)
@@ -45,8 +52,28 @@ run() {  # name threads model fasta n targets T
     'BEGIN { g = F * (1 + K + K * T) * n / s / 1e9;
              printf "%-4s %-7d %8d %10.2f %11.4f %9.1f %9.1f %8.2f   peak RSS %.0f MB\n", name, t, n, n / s, s / n, g, sg, g / sg, rss / 1024 }'
 }
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+W4_OK=0
+if want W4 && /usr/bin/python3 -c "import torch, onnx" 2>/dev/null; then
+  /usr/bin/python3 bench/w4_model.py export "$W/w4.onnx" 2>/dev/null
+  head -"${W4_REGIONS:-4}" "$W/regions.bed" > "$W/regions_w4.bed"
+  $B -q extract --genome data/example_genome.fa --regions "$W/regions_w4.bed" --width 2048 -o "$W/w4.fa"
+  F_W4=$(flops "$W/w4.onnx")
+  W4_OK=1
+elif want W4; then
+  echo "W4 skipped: needs python3-torch and python3-onnx (apt-get install python3-torch python3-onnx)" >&2
+fi
 for t in "${THREADS[@]}"; do
-  run W1 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 0 1 "$F_BPNET"
-  run W2 "$t" $FIX/basset/model.onnx "$W/w2.fa" 256 all 3 "$F_BASSET"
-  run W3 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 all 2 "$F_BPNET"
+  if want W1; then run W1 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 0 1 "$F_BPNET"; fi
+  if want W2; then run W2 "$t" $FIX/basset/model.onnx "$W/w2.fa" 256 all 3 "$F_BASSET"; fi
+  if want W3; then run W3 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 all 2 "$F_BPNET"; fi
+  if [ "$W4_OK" = 1 ]; then
+    n4=$(grep -c '>' "$W/w4.fa")
+    run W4 "$t" "$W/w4.onnx" "$W/w4.fa" "$n4" all 2 "$F_W4"
+    s_seqlift=$(awk -v n="$n4" -v s="$secs" 'BEGIN {printf "%.4f", s / n}')
+    s_torch=$(/usr/bin/python3 bench/w4_model.py floor "$W/w4.fa" 20 "$t" 2>/dev/null)
+    s2d=$(/usr/bin/python3 -c "import numpy as np, sys; z = np.load(sys.argv[1]); print('%.3g %.3g' % (abs(z['delta']).max(), abs(z['pred']).max()))" "$W/out.npz")
+    awk -v t="$t" -v a="$s_seqlift" -v b="$s_torch" -v d="$s2d" \
+      'BEGIN { split(d, e, " "); printf "W4   %-7d seqlift %.4f s/region, PyTorch fwd+bwd floor %.4f s/region: %.2fx; max |s2d error| %s (max |pred| %s)\n", t, a, b, b / a, e[1], e[2] }'
+  fi
 done

@@ -150,6 +150,44 @@ const std::vector<Net>& nets() {
          b.node("Softmax", {"logits"}, "y");
          b.output("y");
        }},
+      {"attention_layernorm_products_math_logsoftmax_seqfirst",
+       [](OnnxBuilder& b, auto w) {
+         // conv -> (N, L, C) -> LayerNorm -> single-head attention written out with a
+         // sequence-first detour -> gated product -> Sqrt/Reciprocal/Pow/Erf -> LogSoftmax
+         // inside the network -> mean -> dense.
+         auto* c1 = b.node("Conv", {"x", w("w1", {6, 4, 5}), w("b1", {6})}, "c1");
+         OnnxBuilder::attr(c1, "pads", v({2, 2}));
+         OnnxBuilder::attr(b.node("Transpose", {"c1"}, "h"), "perm", v({0, 2, 1}));
+         auto* ln = b.node("LayerNormalization", {"h", w("g", {6}), w("be", {6})}, "n");
+         OnnxBuilder::attr(ln, "axis", int64_t(-1));
+         OnnxBuilder::attr(b.node("Transpose", {"n"}, "ns"), "perm", v({1, 0, 2}));  // (L, N, C)
+         b.node("MatMul", {"ns", w("wq", {6, 6})}, "qs");
+         OnnxBuilder::attr(b.node("Transpose", {"qs"}, "q"), "perm", v({1, 0, 2}));
+         b.node("MatMul", {"n", w("wk", {6, 6})}, "k");
+         b.node("MatMul", {"n", w("wv", {6, 6})}, "vv");
+         OnnxBuilder::attr(b.node("Transpose", {"k"}, "kt"), "perm", v({0, 2, 1}));
+         b.node("MatMul", {"q", "kt"}, "s");
+         OnnxBuilder::attr(b.node("Softmax", {"s"}, "p"), "axis", int64_t(-1));
+         b.node("MatMul", {"p", "vv"}, "o");
+         b.node("ReduceMean", {"o"}, "om");  // [N, L, 1], keepdims
+         OnnxBuilder::attr(b.model_node("om"), "axes", v({-1}));
+         b.node("Mul", {"o", "om"}, "g1");  // broadcast product of two computed tensors
+         b.node("Mul", {"g1", "g1"}, "sq");
+         b.node("Add", {"sq", b.init("one", {1}, {1.0f})}, "sq1");
+         b.node("Sqrt", {"sq1"}, "rt");
+         b.node("Div", {"o", "rt"}, "u");  // a / b with b computed
+         b.node("Erf", {"u"}, "e");
+         b.node("Pow", {"rt", b.init("three", {}, {3.0f})}, "cube");
+         b.node("Reciprocal", {"cube"}, "rc");
+         b.node("Add", {"e", "rc"}, "z");
+         OnnxBuilder::attr(b.node("LogSoftmax", {"z"}, "ls"), "axis", int64_t(1));
+         b.node("ReduceMean", {"ls"}, "m");
+         OnnxBuilder::attr(b.model_node("m"), "axes", v({1}));
+         OnnxBuilder::attr(b.model_node("m"), "keepdims", int64_t(0));
+         auto* o = b.node("Gemm", {"m", w("w4", {2, 6}), w("b4", {2})}, "y");
+         OnnxBuilder::attr(o, "transB", int64_t(1));
+         b.output("y");
+       }},
   };
   return all;
 }
@@ -208,7 +246,7 @@ TEST_P(RandomNetworks, SummationToDeltaEveryPair) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryLayerKind, RandomNetworks,
-                         ::testing::Combine(::testing::Range(0, 6),
+                         ::testing::Combine(::testing::Range(0, 7),
                                             ::testing::Values(Rule::kRescale, Rule::kRevealCancel,
                                                               Rule::kGenomics)));
 

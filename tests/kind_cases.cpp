@@ -383,6 +383,127 @@ const std::vector<KindCase>& kind_cases() {
        {},
        1,
        [](const Vec& x) { return x; }},
+      // ---- attention and gated blocks (RULES.md of the transformer fixtures) ----
+      {"Product",  // x * mean over channels: a broadcast product of two computed tensors
+       [](Onnx& b) {
+         Onnx::attr(b.node("ReduceMean", {"x"}, "m"), "axes", std::vector<int64_t>{1});
+         b.node("Mul", {"x", "m"}, "y");
+         return "y";
+       },
+       [](const Vec& x) {
+         Vec y(4 * L);
+         for (int64_t l = 0; l < L; ++l) {
+           double m = 0;
+           for (int c = 0; c < 4; ++c) m += at(x, c, l) / 4;
+           for (int c = 0; c < 4; ++c) y[c * L + l] = at(x, c, l) * m;
+         }
+         return y;
+       },
+       nullptr, R"({"class_name": "Multiply", "config": {}})", {}, 2,
+       [](const Vec& x) {
+         Vec y(x.size());
+         for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] * x[i];
+         return y;
+       }},
+      {"MatMul",  // Einsum of two computed tensors: y[c, d] = sum_l x[c, l] x[d, l]
+       [](Onnx& b) {
+         auto* n = b.node("Einsum", {"x", "x"}, "y");
+         auto* a = n->add_attribute();
+         a->set_name("equation");
+         a->set_type(onnx::AttributeProto_AttributeType_STRING);
+         a->set_s("bcl,bdl->bcd");
+         return "y";
+       },
+       [](const Vec& x) {
+         Vec y(16, 0.0);
+         for (int c = 0; c < 4; ++c)
+           for (int d = 0; d < 4; ++d)
+             for (int64_t l = 0; l < L; ++l) y[c * 4 + d] += at(x, c, l) * at(x, d, l);
+         return y;
+       }},
+      {"Sqrt", [](Onnx& b) { return act(b, "Sqrt"); }, nullptr,
+       [](double x) { return std::sqrt(x); }, "", {}, 1, nullptr, 0.2, 2},
+      {"Reciprocal", [](Onnx& b) { return act(b, "Reciprocal"); }, nullptr,
+       [](double x) { return 1 / x; }, "", {}, 1, nullptr, 0.5, 2},
+      {"Pow",
+       [](Onnx& b) {
+         b.node("Pow", {"x", b.init("e", {}, {1.5f})}, "y");
+         return "y";
+       },
+       nullptr, [](double x) { return std::pow(x, 1.5); }, "", {}, 1, nullptr, 0.2, 2},
+      {"Erf", [](Onnx& b) { return act(b, "Erf"); }, nullptr,
+       [](double x) { return std::erf(x); }},
+      {"LayerNorm",  // opset 17, over the length axis per channel, with scale and bias
+       [](Onnx& b) {
+         std::vector<float> g(L), be(L);
+         for (int64_t l = 0; l < L; ++l) g[l] = 1 + 0.1f * l, be[l] = 0.05f * l - 0.2f;
+         b.node("LayerNormalization", {"x", b.init("g", {L}, g), b.init("be", {L}, be)}, "y");
+         return "y";
+       },
+       [](const Vec& x) {
+         Vec y(4 * L);
+         for (int c = 0; c < 4; ++c) {
+           double m = 0, v = 0;
+           for (int64_t l = 0; l < L; ++l) m += at(x, c, l) / L;
+           for (int64_t l = 0; l < L; ++l) v += (at(x, c, l) - m) * (at(x, c, l) - m) / L;
+           for (int64_t l = 0; l < L; ++l)
+             y[c * L + l] = (at(x, c, l) - m) / std::sqrt(v + 1e-5) * (1 + 0.1 * l) +
+                            (0.05 * l - 0.2);
+         }
+         return y;
+       },
+       nullptr,
+       R"({"class_name": "LayerNormalization", "config": {"axis": [2], "epsilon": 0.001}})",
+       {{"gamma", {4}, {1, 2, 0.5f, -1}}, {"beta", {4}, {0, 0.5f, -1, 2}}},
+       1,
+       [](const Vec& x) {  // Keras: over the channels at each position
+         const double g[] = {1, 2, 0.5, -1}, be[] = {0, 0.5, -1, 2};
+         Vec y(4 * L);
+         for (int64_t l = 0; l < L; ++l) {
+           double m = 0, v = 0;
+           for (int c = 0; c < 4; ++c) m += at(x, c, l) / 4;
+           for (int c = 0; c < 4; ++c) v += (at(x, c, l) - m) * (at(x, c, l) - m) / 4;
+           for (int c = 0; c < 4; ++c)
+             y[c * L + l] = (at(x, c, l) - m) / std::sqrt(v + 1e-3) * g[c] + be[c];
+         }
+         return y;
+       },
+       -2, 2, 17},
+      {"Split",  // channels [1, 3]: the second part
+       [](Onnx& b) {
+         auto* n = b.node("Split", {"x", b.init_ints("sp", {1, 3})}, "y1");
+         n->add_output("y");
+         Onnx::attr(n, "axis", int64_t(1));
+         return "y";
+       },
+       [](const Vec& x) { return Vec(x.begin() + L, x.end()); }},
+      {"Where",  // a constant mask choosing between x and sigmoid(x)
+       [](Onnx& b) {
+         b.node("Sigmoid", {"x"}, "s");
+         b.node("Where", {b.init_ints("m", {1, 0, 0, 1, 1, 0, 1, 0}), "x", "s"}, "y");
+         return "y";
+       },
+       [](const Vec& x) {
+         const int m[] = {1, 0, 0, 1, 1, 0, 1, 0};
+         Vec y(x.size());
+         for (std::size_t i = 0; i < x.size(); ++i) y[i] = m[i % L] ? x[i] : sigmoid(x[i]);
+         return y;
+       }},
+      {"Expand",  // the mean over channels copied to 4 channels
+       [](Onnx& b) {
+         Onnx::attr(b.node("ReduceMean", {"x"}, "m"), "axes", std::vector<int64_t>{1});
+         b.node("Expand", {"m", b.init_ints("sh", {1, 4, L})}, "y");
+         return "y";
+       },
+       [](const Vec& x) {
+         Vec y(4 * L);
+         for (int64_t l = 0; l < L; ++l) {
+           double m = 0;
+           for (int c = 0; c < 4; ++c) m += at(x, c, l) / 4;
+           for (int c = 0; c < 4; ++c) y[c * L + l] = m;
+         }
+         return y;
+       }},
   };
   return c;
 }

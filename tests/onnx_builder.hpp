@@ -84,6 +84,12 @@ class OnnxBuilder {
     dim->clear_dim_value();
     dim->set_dim_param("L");
   }
+  /// The node that writes `output`.
+  onnx::NodeProto* model_node(const std::string& output) {
+    for (auto& n : *model_.mutable_graph()->mutable_node())
+      if (n.output(0) == output) return &n;
+    return nullptr;
+  }
   void output(const std::string& name) { model_.mutable_graph()->add_output()->set_name(name); }
   std::string save(const std::string& path) const {
     std::ofstream out(path, std::ios::binary);

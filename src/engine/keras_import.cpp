@@ -48,6 +48,10 @@ std::vector<TensorKey> node_inputs(const Json& node, const std::string& where) {
   std::vector<TensorKey> keys;
   if (node.is_array()) {  // Keras 2
     for (const auto& ref : node) keys.push_back(parse_history(ref, where));
+    // MultiHeadAttention(query, value=..., key=...): the other inputs are call kwargs.
+    if (node.size() == 1 && node[0].is_array() && node[0].size() >= 4)
+      for (const char* k : {"value", "key"})
+        if (!member(node[0][3], k).is_null()) keys.push_back(parse_history(node[0][3][k], where));
   } else if (node.is_object() && node.contains("args")) {  // Keras 3
     std::function<void(const Json&)> walk = [&](const Json& j) {
       if (j.is_object() && j.value("class_name", "") == "__keras_tensor__")
@@ -146,12 +150,14 @@ Hdf5Array KerasImporter::weight(const std::string& suffix, const std::vector<int
     std::string v = var;
     const auto colon = v.rfind(':');
     if (colon != std::string::npos) v = v.substr(0, colon);
-    const auto slash = v.rfind('/');
-    const std::string leaf = slash == std::string::npos ? v : v.substr(slash + 1);
-    if (leaf != suffix) return false;
+    // `suffix` may span several components ("query/kernel" of a MultiHeadAttention).
+    if (v != suffix && (v.size() <= suffix.size() ||
+                        v.compare(v.size() - suffix.size(), suffix.size(), suffix) != 0 ||
+                        v[v.size() - suffix.size() - 1] != '/'))
+      return false;
     if (!by_layer) return true;
-    if (slash == std::string::npos) return false;
-    const std::string owner = v.substr(0, slash);
+    if (v == suffix) return false;
+    const std::string owner = v.substr(0, v.size() - suffix.size() - 1);
     const auto s2 = owner.rfind('/');
     return (s2 == std::string::npos ? owner : owner.substr(s2 + 1)) == cur_name;
   };

@@ -86,6 +86,10 @@ using KerasParser = int (*)(KerasImporter& imp, const Json& config, const std::v
 /// The parser of the kinds.def row listing `class_name` (or the Activation layer);
 /// nullptr when the class is not supported.
 KerasParser find_keras_parser(const std::string& class_name);
+// keras_attention_layers.cpp: LayerNormalization, MultiHeadAttention, Multiply.
+int keras_layer_norm(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
+int keras_multi_head_attention(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
+int keras_multiply(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
 /// "InputLayer, ..., Add, AveragePooling1D, ..." (from the registry) for error messages.
 std::string supported_keras_layers();
 

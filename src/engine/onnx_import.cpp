@@ -146,10 +146,11 @@ Const read_tensor(const onnx::TensorProto& t, const std::string& where) {
       throw ModelError(where + ": tensor '" + t.name() + "' has unsupported data type " +
                        std::to_string(t.data_type()));
   }
+  // Infinities are legitimate (-inf in attention masks); NaN never is.
   for (int64_t i = 0; i < n; ++i)
-    if (!std::isfinite(c.v[i]))
-      throw ModelError(where + ": tensor '" + t.name() + "' holds " +
-                       (std::isnan(c.v[i]) ? "NaN" : "Inf") + " at element " + std::to_string(i));
+    if (std::isnan(c.v[i]))
+      throw ModelError(where + ": tensor '" + t.name() + "' holds NaN at element " +
+                       std::to_string(i));
   return c;
 }
 
@@ -308,21 +309,44 @@ void OnnxImporter::fuse_patterns(std::vector<onnx::NodeProto>& ns) {
 }
 
 // Evaluates nodes whose inputs are all constants (shape arithmetic). True if folded.
+// Inputs that depend on the batch size are folded a second time with their batch-7
+// values, so the result carries both evaluations.
 bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
+  if (!fold_constant_once(n)) return false;
+  std::set<std::string> alt;
+  for (const auto& in : n.input())
+    if (!in.empty() && consts.count(in) && !consts[in].vb.empty()) alt.insert(in);
+  if (alt.empty() || n.op_type() == "Shape") return true;
+  Const main = consts[n.output(0)];
+  for (const auto& in : alt) std::swap(consts[in].v, consts[in].vb);
+  try {
+    fold_constant_once(n);
+  } catch (...) {
+    for (const auto& in : alt) std::swap(consts[in].v, consts[in].vb);
+    throw;
+  }
+  for (const auto& in : alt) std::swap(consts[in].v, consts[in].vb);
+  const Const& second = consts[n.output(0)];
+  if (second.v.size() == main.v.size() && second.v != main.v) main.vb = second.v;
+  consts[n.output(0)] = main;
+  return true;
+}
+
+bool OnnxImporter::fold_constant_once(const onnx::NodeProto& n) {
   const std::string& op = n.op_type();
   if (op == "Constant") {
     Const c;
     if (const auto* a = find_attr(n, "value"))
       c = read_tensor(a->t(), path);
     else if (const auto* a = find_attr(n, "value_float"))
-      c = Const{{}, false, {a->f()}};
+      c = Const{{}, false, {a->f()}, {}};
     else if (const auto* a = find_attr(n, "value_int"))
-      c = Const{{}, true, {double(a->i())}};
+      c = Const{{}, true, {double(a->i())}, {}};
     else if (const auto* a = find_attr(n, "value_ints")) {
-      c = Const{{a->ints_size()}, true, {}};
+      c = Const{{a->ints_size()}, true, {}, {}};
       for (auto v : a->ints()) c.v.push_back(double(v));
     } else if (const auto* a = find_attr(n, "value_floats")) {
-      c = Const{{a->floats_size()}, false, {}};
+      c = Const{{a->floats_size()}, false, {}, {}};
       for (auto v : a->floats()) c.v.push_back(v);
     } else
       fail("Constant without a supported value attribute");
@@ -330,10 +354,12 @@ bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
     return true;
   }
   if (op == "Shape") {
-    if (is_const(n.input(0))) fail("Shape of a constant is not supported");
-    const Shape& s = shape_of(0);
-    Const c{{int64_t(s.size() + 1)}, true, {1.0}};  // batch placeholder 1
-    for (auto d : s) c.v.push_back(double(d));
+    // Batch placeholder 1, and kAltBatch for the second evaluation.
+    const bool of_const = is_const(n.input(0));
+    const Shape s1 = of_const ? constant(0).dims : onnx_dims(0, 1),
+                s2 = of_const ? constant(0).dims : onnx_dims(0, kAltBatch);
+    Const c{{int64_t(s1.size())}, true, std::vector<double>(s1.begin(), s1.end()), {}};
+    c.vb.assign(s2.begin(), s2.end());
     int64_t start = attr_int(n, "start", 0), end = attr_int(n, "end", int64_t(c.v.size()));
     const int64_t r = static_cast<int64_t>(c.v.size());
     if (start < 0) start += r;
@@ -341,6 +367,8 @@ bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
     start = std::clamp<int64_t>(start, 0, r);
     end = std::clamp<int64_t>(end, start, r);
     c.v = std::vector<double>(c.v.begin() + start, c.v.begin() + end);
+    c.vb = std::vector<double>(c.vb.begin() + start, c.vb.begin() + end);
+    if (c.vb == c.v) c.vb.clear();
     c.dims = {end - start};
     consts[n.output(0)] = c;
     return true;
@@ -439,7 +467,7 @@ bool OnnxImporter::fold_constant(const onnx::NodeProto& n) {
     if (infer >= 0) target[infer] = numel(a.dims) / std::max<int64_t>(known, 1);
     r = a;
     r.dims = target;
-  } else {
+  } else if (!fold_mask_op(*this, n, r)) {
     fail("op on constants is not supported for constant folding");
   }
   consts[n.output(0)] = r;
@@ -526,6 +554,10 @@ void OnnxImporter::import_graph() {
     auto it = dyn.find(o.name());
     if (it == dyn.end())
       throw ModelError(path + ": output '" + o.name() + "' does not depend on the input");
+    if (!layout_of(o.name()).is_default())
+      throw ModelError(path + ": output '" + o.name() + "' has its batch axis at axis " +
+                       std::to_string(layout_of(o.name()).axis) +
+                       "; seqlift needs outputs with the batch axis first");
     outs.push_back(it->second);
   }
   for (auto& node : nodes) model.add_node(std::move(node));
@@ -534,11 +566,30 @@ void OnnxImporter::import_graph() {
 }
 
 void OnnxImporter::import_node(const onnx::NodeProto& n) {
+  refuse_data_dependent_mask(*this, n);
   const OnnxParser parser = find_onnx_parser(n.op_type());
   if (!parser)
     throw ModelError(path + ": node '" + cur_name + "' (op " + n.op_type() +
                      ") is not supported; supported ops: " + supported_ops_list());
+  // A moved batch axis (sequence-first attention) is accepted only by ops that know
+  // how to carry it; the others refuse it by name.
+  const int policy = batch_layout_policy(n);
+  BatchLayout in_layout;
+  bool moved = false;
+  for (const auto& in : n.input())
+    if (!in.empty() && dyn.count(in) && !layout_of(in).is_default()) {
+      if (!moved) in_layout = layout_of(in);
+      moved = true;
+    }
+  if (moved && policy == 0)
+    fail("its input has the batch axis moved to axis " + std::to_string(in_layout.axis) +
+         (in_layout.kept() ? " and merged with another axis" : "") +
+         " (sequence-first layout); this op supports only batch-first tensors there");
   parser(*this, n);
+  if (moved && policy == 1)
+    for (const auto& out : n.output())
+      if (!out.empty() && !layouts.count(out)) layouts[out] = in_layout;
+  if (moved && policy == 3) layouts[n.output(0)] = reduced_layout(*this, n, in_layout);
 }
 
 std::unique_ptr<Model> load_onnx(const std::string& path, int input_length) {

@@ -28,8 +28,6 @@ void op_activation(Imp& imp, const NodeP& n) {
            n.output(0), op);
 }
 void op_gelu(Imp& i, const NodeP& n) {
-  if (n.op_type() == "Erf")
-    i.fail("Erf is supported only inside a GELU pattern (Div, Erf, Add, Mul, Mul)");
   if (attr_string(n, "approximate", "none") != "none")
     i.fail("only the exact (erf) GELU is supported");
   op_activation(i, n);
@@ -140,97 +138,13 @@ void op_batchnorm(Imp& imp, const NodeP& n) {
   imp.emit(make_affine("BatchNorm", s, sc, sh), {v}, n.output(0));
 }
 
-void op_gemm(Imp& imp, const NodeP& n) {
-  if (attr_int(n, "transA", 0)) imp.fail("transA is not supported");
-  const Shape& s = imp.shape_of(0);
-  if (s.size() != 1) imp.fail("expects a [N, F] input, got [N] + " + shape_string(s));
-  const Const& b = imp.constant(1);
-  if (b.dims.size() != 2) imp.fail("B must be 2-D");
-  const bool tb = attr_int(n, "transB", 0) != 0;
-  const double alpha = attr_float(n, "alpha", 1.0f), beta = attr_float(n, "beta", 1.0f);
-  DenseParams p;
-  p.input = s;
-  p.in_features = tb ? b.dims[1] : b.dims[0];
-  p.out_features = tb ? b.dims[0] : b.dims[1];
-  if (p.in_features != s[0])
-    imp.fail("B has " + std::to_string(p.in_features) + " input features, input has " +
-             std::to_string(s[0]));
-  p.weight.resize(p.in_features * p.out_features);
-  for (int64_t o = 0; o < p.out_features; ++o)
-    for (int64_t f = 0; f < p.in_features; ++f)
-      p.weight[o * p.in_features + f] =
-          float(alpha * (tb ? b.v[o * p.in_features + f] : b.v[f * p.out_features + o]));
-  if (imp.has_input(2)) {
-    auto c = broadcast(imp.constant(2), {p.out_features}, "Gemm C");
-    for (auto v : c) p.bias.push_back(float(beta * v));
-  }
-  const int in = imp.value(0);
-  imp.emit(make_dense(p), {in}, n.output(0));
-}
-
-void op_matmul(Imp& imp, const NodeP& n) {
-  if (imp.is_const(n.input(0))) imp.fail("constant x computed MatMul is not supported");
-  const Shape& s = imp.shape_of(0);
-  const Const& b = imp.constant(1);
-  if (b.dims.size() != 2) imp.fail("the constant operand must be 2-D, got " + shape_string(b.dims));
-  DenseParams p;
-  p.input = s;
-  p.in_features = b.dims[0];
-  p.out_features = b.dims[1];
-  if (s.empty() || s.back() != p.in_features) imp.fail("inner dimensions do not match");
-  p.weight.resize(p.in_features * p.out_features);
-  for (int64_t o = 0; o < p.out_features; ++o)
-    for (int64_t f = 0; f < p.in_features; ++f)
-      p.weight[o * p.in_features + f] = float(b.v[f * p.out_features + o]);
-  const int in = imp.value(0);
-  imp.emit(make_dense(p), {in}, n.output(0));
-}
-
+// Gemm / MatMul with a constant operand (also on a moved batch axis), and MatMul of two
+// computed tensors (attention: a Shapley product, kind MatMul).
 void op_dense(Imp& imp, const NodeP& n) {
   if (n.op_type() == "Gemm")
-    op_gemm(imp, n);
+    op_gemm_any(imp, n);
   else
-    op_matmul(imp, n);
-}
-
-void op_binary(Imp& imp, const NodeP& n) {
-  const std::string& op = n.op_type();
-  const bool c0 = imp.is_const(n.input(0)), c1 = imp.is_const(n.input(1));
-  if (!c0 && !c1) {
-    if (op != "Add" && op != "Sub")
-      imp.fail(op +
-               " of two computed tensors is not linear; only the fused GELU/SiLU patterns are "
-               "supported");
-    if (imp.shape_of(0) != imp.shape_of(1))
-      imp.fail("inputs of shapes " + shape_string(imp.shape_of(0)) + " and " +
-               shape_string(imp.shape_of(1)) +
-               " (broadcasting two computed tensors is not supported)");
-    const int a = imp.value(0), b = imp.value(1);
-    imp.emit(make_sum("Sum", imp.shape_of(0), {1.0f, op == "Sub" ? -1.0f : 1.0f}), {a, b},
-             n.output(0));
-    return;
-  }
-  const int di = c0 ? 1 : 0;
-  const int v = imp.value(di);
-  const Shape s = imp.shape_of(di);
-  Shape full = s;
-  full.insert(full.begin(), 1);
-  const auto c = broadcast(imp.constant(1 - di), full, op);
-  std::vector<float> scale, shift;
-  if (op == "Add")
-    shift.assign(c.begin(), c.end());
-  else if (op == "Sub" && di == 0)
-    for (double x : c) shift.push_back(float(-x));
-  else if (op == "Sub") {
-    shift.assign(c.begin(), c.end());
-    scale.assign(c.size(), -1.0f);
-  } else if (op == "Mul")
-    scale.assign(c.begin(), c.end());
-  else if (di == 0)
-    for (double x : c) scale.push_back(float(1.0 / x));
-  else
-    imp.fail("division of a constant by a computed tensor is not supported");
-  imp.emit(make_affine("Affine", s, scale, shift), {v}, n.output(0));
+    op_matmul_any(imp, n);
 }
 
 PoolParams pool_params(Imp& imp, const NodeP& n, bool global) {
@@ -304,34 +218,11 @@ void op_flatten(Imp& imp, const NodeP& n) {
 
 void op_squeeze_unsqueeze(Imp& imp, const NodeP& n);
 
+// Reshape (also moving or merging the batch axis: onnx_ops_attention.cpp); Squeeze and
+// Unsqueeze keep it first.
 void op_reshape(Imp& imp, const NodeP& n) {
   if (n.op_type() != "Reshape") return op_squeeze_unsqueeze(imp, n);
-  const Shape& s = imp.shape_of(0);
-  std::vector<int64_t> target = imp.constant(1).ints();
-  if (target.empty() || (target[0] != 0 && target[0] != 1 && target[0] != -1))
-    imp.fail("the target shape must keep the batch axis first (got " + shape_string(target) + ")");
-  const bool batch_inferred = target[0] == -1;
-  Shape out(target.begin() + 1, target.end());
-  int64_t known = 1, infer = -1;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i] == 0) {
-      if (i >= s.size()) imp.fail("0 in the target shape has no input axis to copy");
-      out[i] = s[i];
-    }
-    if (out[i] == -1) {
-      if (infer >= 0 || batch_inferred) imp.fail("more than one -1 in the target shape");
-      infer = static_cast<int64_t>(i);
-    } else {
-      known *= out[i];
-    }
-  }
-  if (infer >= 0) {
-    if (known == 0 || numel(s) % known) imp.fail("cannot infer -1 in " + shape_string(target));
-    out[infer] = numel(s) / known;
-  }
-  if (numel(out) != numel(s))
-    imp.fail("cannot reshape [N] + " + shape_string(s) + " to " + shape_string(target));
-  emit_reshape(imp, n, out);
+  op_reshape_any(imp, n);
 }
 
 void op_squeeze_unsqueeze(Imp& imp, const NodeP& n) {
@@ -359,20 +250,6 @@ void op_squeeze_unsqueeze(Imp& imp, const NodeP& n) {
     }
   }
   emit_reshape(imp, n, out);
-}
-
-void op_transpose(Imp& imp, const NodeP& n) {
-  const Shape& s = imp.shape_of(0);
-  std::vector<int64_t> perm = attr_ints(n, "perm");
-  if (perm.empty())
-    for (int64_t a = s.size(); a >= 0; --a) perm.push_back(a);
-  if (perm.size() != s.size() + 1 || perm[0] != 0) imp.fail("perm must keep the batch axis first");
-  std::vector<int64_t> sp;
-  for (std::size_t i = 1; i < perm.size(); ++i) sp.push_back(perm[i] - 1);
-  Shape out;
-  auto map = transpose_map(s, sp, out);
-  const int v = imp.value(0);
-  imp.emit(make_index_map("Transpose", {s}, out, std::move(map)), {v}, n.output(0));
 }
 
 bool fold_slice_into_conv(Imp& imp, const NodeP& n, const Shape& s,

@@ -78,7 +78,8 @@ std::unique_ptr<Layer> make_reduce(const std::string& kind, const Shape& input,
 std::unique_ptr<Layer> make_logsumexp(const std::string& kind, const Shape& input,
                                       std::vector<int64_t> axes, bool keepdims);
 
-// ---- softmax.cpp: Softmax / LogSoftmax over one axis (no rule inside a network) ----
+// ---- softmax.cpp: Softmax / LogSoftmax over one axis (exact rule inside a network:
+// Exp * Reciprocal(Sum Exp) with a shift shared by X and the reference) ----
 std::unique_ptr<Layer> make_softmax(const std::string& kind, const Shape& shape, int64_t axis,
                                     bool log);
 

@@ -49,33 +49,61 @@ class MaxPool final : public Layer {
   const char* rule_name() const override { return "maxpool-cross"; }
   bool backward_reads_inputs() const override { return true; }
 
+  // Per reference, each window's credit as two (index, coefficient) terms, shared by
+  // every target's stream: mi[ax] += m[w] cx[w], mi[ar] += m[w] cr[w]. The coefficients
+  // are the window's credit divided by that input's own difference, or the plain
+  // gradient (1 at the argmax of x) where the difference is below 1e-10.
+  struct WindowTerms {
+    std::vector<int32_t> ax, ar;
+    std::vector<float> cx, cr;
+  };
+  void window_terms(const float* x0, const float* r0, bool gradient, WindowTerms& t) const {
+    const int64_t li = p_.length_in, lo = output_shape_[1], n_out = p_.channels * lo;
+    t.ax.resize(n_out);
+    t.ar.resize(n_out);
+    t.cx.resize(n_out);
+    t.cr.resize(n_out);
+    for (int64_t c = 0; c < p_.channels; ++c) {
+      const float* x = x0 + c * li;
+      const float* r = r0 + c * li;
+      for (int64_t w = 0; w < lo; ++w) {
+        const int64_t o = c * lo + w, ax = argmax(x, w), ar = argmax(r, w);
+        if (ax < 0) {
+          t.ax[o] = t.ar[o] = 0;
+          t.cx[o] = t.cr[o] = 0.0f;
+          continue;
+        }
+        const double yx = x[ax], yr = r[ar], top = std::max(yx, yr);
+        const double dx = double(x[ax]) - r[ax], dr = double(x[ar]) - r[ar];
+        const bool gx = gradient || std::fabs(dx) < 1e-10, gr = gradient || std::fabs(dr) < 1e-10;
+        t.ax[o] = static_cast<int32_t>(c * li + ax);
+        t.ar[o] = static_cast<int32_t>(c * li + ar);
+        t.cx[o] = static_cast<float>(gx ? 1.0 : (top - yr) / dx);
+        t.cr[o] = static_cast<float>(gr ? 0.0 : (yx - top) / dr);
+      }
+    }
+  }
+
   void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override {
-    const int64_t li = p_.length_in, lo = output_shape_[1], n_in = p_.channels * li;
-    std::vector<double> credit(li), grad(li);
+    const int64_t li = p_.length_in, lo = output_shape_[1], n_in = p_.channels * li,
+                  n_out = p_.channels * lo;
+    thread_local std::vector<WindowTerms> terms;
+    thread_local std::vector<char> ready;
+    if (static_cast<int64_t>(terms.size()) < ctx.refs) terms.resize(ctx.refs);
+    ready.assign(ctx.refs, 0);
+    const bool gradient = ctx.rule == Rule::kGradient;
     for (int64_t s = 0; s < ctx.streams; ++s) {
       const int64_t k = ctx.stream_ref[s];
-      for (int64_t c = 0; c < p_.channels; ++c) {
-        const float* x = ctx.in_act[0] + c * li;
-        const float* r = ctx.in_act[0] + (1 + k) * n_in + c * li;
-        const float* m = ctx.out_mult + (s * p_.channels + c) * lo;
-        float* mi = in_mult[0] + s * n_in + c * li;
-        std::fill(credit.begin(), credit.end(), 0.0);
-        std::fill(grad.begin(), grad.end(), 0.0);
-        for (int64_t w = 0; w < lo; ++w) {
-          const int64_t ax = argmax(x, w), ar = argmax(r, w);
-          if (ax < 0) continue;
-          grad[ax] += m[w];
-          const double yx = x[ax], yr = r[ar], top = std::max(yx, yr);
-          credit[ax] += m[w] * (top - yr);
-          credit[ar] += m[w] * (yx - top);
-        }
-        for (int64_t i = 0; i < li; ++i) {
-          const double d = double(x[i]) - r[i];
-          if (ctx.rule == Rule::kGradient || std::fabs(d) < 1e-10)
-            mi[i] += static_cast<float>(grad[i]);
-          else
-            mi[i] += static_cast<float>(credit[i] / d);
-        }
+      if (!ready[k]) {
+        window_terms(ctx.in_act[0], ctx.in_act[0] + (1 + k) * n_in, gradient, terms[k]);
+        ready[k] = 1;
+      }
+      const WindowTerms& t = terms[k];
+      const float* m = ctx.out_mult + s * n_out;
+      float* mi = in_mult[0] + s * n_in;
+      for (int64_t o = 0; o < n_out; ++o) {
+        mi[t.ax[o]] += m[o] * t.cx[o];
+        mi[t.ar[o]] += m[o] * t.cr[o];
       }
     }
   }
