@@ -71,6 +71,18 @@ class Hdf5Writer {
   void write_strings(int id, int64_t first, const std::vector<std::string>& values);
   /// A scalar variable-length UTF-8 string attribute on `object` ("/" or a dataset/group).
   void set_attribute(const std::string& object, const std::string& name, const std::string& value);
+
+  // Whole datasets written at once (hdf5_writer.cpp; tfmodisco-lite's modisco.h5 layout).
+  /// Creates a group ("/pos_patterns/pattern_0"); its parent must exist.
+  void group(const std::string& name);
+  /// Contiguous C-order datasets of shape `dims` (product = number of values given).
+  void write(const std::string& name, const std::vector<int64_t>& dims, const double* data);
+  void write(const std::string& name, const std::vector<int64_t>& dims, const float* data);
+  void write(const std::string& name, const std::vector<int64_t>& dims, const int64_t* data);
+  /// Booleans as h5py stores numpy bool (enum of int8 FALSE = 0, TRUE = 1).
+  void write_bool(const std::string& name, const std::vector<int64_t>& dims, const uint8_t* data);
+  /// A scalar int64 attribute on an object ("/" for the file).
+  void attribute(const std::string& object, const std::string& name, int64_t value);
   /// Closes everything, checks, renames into place.
   void commit();
   const std::string& path() const { return path_; }
@@ -84,6 +96,8 @@ class Hdf5Writer {
     std::size_t string_length;
   };
   void close_all();
+  void write_raw(const std::string& name, const std::vector<int64_t>& dims, int64_t file_type,
+                 int64_t mem_type, const void* data);
   std::string path_, tmp_path_;
   StagedOutput staged_;
   bool committed_ = false;

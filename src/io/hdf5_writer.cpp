@@ -1,11 +1,8 @@
-#include "io/hdf5_writer.hpp"
+// Hdf5Writer's whole-dataset writes (groups, contiguous datasets, h5py booleans, integer
+// attributes); the streaming part and the file's life cycle are in hdf5_file.cpp.
+#include "io/hdf5_file.hpp"
 
 #include <hdf5.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 #include "seqlift/error.hpp"
 
@@ -22,20 +19,6 @@ struct Id {
 };
 
 }  // namespace
-
-Hdf5Writer::Hdf5Writer(std::string path)
-    : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  file_ = H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file_ < 0) throw IoError(path_ + ": cannot create HDF5 file (" + tmp_ + ")");
-}
-
-Hdf5Writer::~Hdf5Writer() {
-  if (file_ >= 0) {
-    H5Fclose(file_);
-    std::remove(tmp_.c_str());
-  }
-}
 
 void Hdf5Writer::group(const std::string& name) {
   Id g{H5Gcreate2(file_, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
@@ -86,20 +69,6 @@ void Hdf5Writer::attribute(const std::string& object, const std::string& name, i
           H5Aclose};
   if (attr.id < 0 || H5Awrite(attr.id, H5T_NATIVE_INT64, &value) < 0)
     throw IoError(path_ + ": cannot write attribute " + object + " " + name);
-}
-
-void Hdf5Writer::commit() {
-  const herr_t rc = H5Fclose(file_);
-  file_ = -1;
-  if (rc < 0) {
-    std::remove(tmp_.c_str());
-    throw IoError(path_ + ": error closing the HDF5 file");
-  }
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp_.c_str());
-    throw IoError(path_ + ": cannot rename " + tmp_ + " into place: " + why);
-  }
 }
 
 }  // namespace seqlift

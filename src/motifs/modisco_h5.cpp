@@ -1,5 +1,5 @@
 // tfmodisco-lite's modisco.h5 layout (modiscolite/io.py save_hdf5 / save_pattern).
-#include "io/hdf5_writer.hpp"
+#include "io/hdf5_file.hpp"
 #include "motifs/modisco_internal.hpp"
 
 namespace seqlift {
