@@ -11,12 +11,15 @@ Subcommand inspect_command() {
             auto model_path = std::make_shared<std::string>();
             auto weights = std::make_shared<std::string>();
             auto output = std::make_shared<std::string>("-");
+            auto lambdas = std::make_shared<std::vector<std::string>>();
             add_model_options(cmd, *model_path, *weights);
+            add_lambda_option(cmd, *lambdas);
             cmd.add_option("-o,--output", *output, "Output TSV ('-' = stdout)")
                 ->capture_default_str()
                 ->group(kOutputGroup);
-            return [model_path, weights, output] {
-              auto model = load_model(*model_path, 0, *weights);
+            return [model_path, weights, output, lambdas] {
+              auto model =
+                  load_model(*model_path, 0, *weights, parse_lambda_declarations(*lambdas));
               const ModelSummary s = summarize(*model);
               OutputFile out(*output);
               std::FILE* f = out.get();

@@ -1,6 +1,7 @@
 // seqlift predict: model outputs per sequence as TSV.
 #include "common.hpp"
 #include "seqlift/error.hpp"
+#include "seqlift/extra_inputs.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/output.hpp"
 #include "seqlift/predict.hpp"
@@ -12,7 +13,8 @@ Subcommand predict_command() {
   return {"predict", "Run the model on every sequence and write its outputs as TSV",
           [](CLI::App& cmd) -> std::function<void()> {
             struct Options {
-              std::string model, weights, output = "-";
+              std::string model, weights, output = "-", outputs;
+              std::vector<std::string> extra_inputs, lambdas;
               SequenceSourceOptions input;
               SequenceArgs args;
               int threads = 0;
@@ -24,6 +26,11 @@ Subcommand predict_command() {
             cmd.add_flag("--logits", opt->logits,
                          "Report outputs before a final Sigmoid/Softmax (what score explains)")
                 ->group(kModelGroup);
+            cmd.add_option("--outputs", opt->outputs,
+                           "Comma-separated model outputs to write, by name (default: all)")
+                ->group(kModelGroup);
+            add_extra_input_option(cmd, opt->extra_inputs);
+            add_lambda_option(cmd, opt->lambdas);
             add_sequence_options(cmd, opt->input, opt->args, "run the model on", true);
             cmd.add_option("-o,--output", opt->output, "Output TSV ('-' = stdout)")
                 ->capture_default_str()
@@ -37,16 +44,13 @@ Subcommand predict_command() {
               finish_sequence_options(opt->input, opt->args);
               const int threads = effective_threads(opt->threads, 0);
               auto model = load_scoring_model(opt->model, opt->weights, opt->length,
-                                              opt->input.window.width);
+                                              opt->input.window.width,
+                                              parse_lambda_declarations(opt->lambdas));
               if (opt->input.fasta.empty() && opt->input.window.width == 0)
                 opt->input.window.width = model->input_length();  // as score does
               if (opt->logits) model->use_pre_activation_outputs();
-              for (int v : model->outputs())
-                if (model->values()[v].shape.size() != 1)
-                  throw ModelError(opt->model + ": output '" + model->values()[v].name +
-                                   "' has shape [N, " +
-                                   shape_string(model->values()[v].shape).substr(1) +
-                                   "; only [N, T] outputs are supported for now");
+              if (!opt->outputs.empty()) select_outputs(*model, opt->outputs);
+              const ExtraInputs extras(*model, opt->extra_inputs);
               SequenceSource source(opt->input);
               const std::string src_name = !opt->input.fasta.empty()     ? opt->input.fasta
                                            : !opt->input.regions.empty() ? opt->input.regions
@@ -61,7 +65,11 @@ Subcommand predict_command() {
               Region region;
               auto flush = [&] {
                 auto x = encode_batch(batch, model->input_length(), src_name);
-                auto y = predict_batch(*model, x.data(), int64_t(batch.size()), threads);
+                std::vector<float> extra(batch.size() * extras.size());
+                for (std::size_t i = 0; i < batch.size() && extras.size() > 0; ++i)
+                  extras.fill(batch[i], extra.data() + i * extras.size());
+                auto y = predict_batch(*model, x.data(), int64_t(batch.size()), threads,
+                                       extra.empty() ? nullptr : extra.data());
                 const int64_t t = model->output_size();
                 for (std::size_t i = 0; i < batch.size(); ++i) {
                   std::fputs(batch[i].name.c_str(), out.get());

@@ -23,6 +23,8 @@ Subcommand score_command() {
                        "Score every N-th region starting at I (I/N, 0-based)")
             ->group(kInputGroup);
         add_model_options(cmd, s.model, s.weights);
+        add_extra_input_option(cmd, s.extra_inputs);
+        add_lambda_option(cmd, s.lambdas);
         cmd.add_option("--target", s.targets,
                        "What to explain, comma list: counts | profile | output NAME | NAME:i | "
                        "profile:NAME | index | all (e.g. counts,profile: one run, files per "

@@ -65,6 +65,25 @@ void add_model_options(CLI::App& cmd, std::string& model, std::string& weights) 
       ->group(kModelGroup);
 }
 
+void add_extra_input_option(CLI::App& cmd, std::vector<std::string>& specs) {
+  cmd.add_option("--extra-input", specs,
+                 "A model input besides the sequence, held equal in X and references: "
+                 "NAME=zeros | NAME=NUMBER | NAME=FILE.npy ([N, ...] or [...]) | "
+                 "NAME=bigwig:PLUS.bw,MINUS.bw (control tracks at each region; repeatable)")
+      ->type_size(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void add_lambda_option(CLI::App& cmd, std::vector<std::string>& specs) {
+  cmd.add_option("--lambda", specs,
+                 "Declare a Keras Lambda layer that only indexes its input, by name: "
+                 "NAME='x[:, 2:-2]' (for lambdas whose bytecode is not recognised; repeatable)")
+      ->type_size(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 void add_threads_option(CLI::App& cmd, int& threads) {
   cmd.add_option("-t,--threads", threads, "Worker threads (0 = all cores)")
       ->capture_default_str()

@@ -31,6 +31,10 @@ void add_sequence_options(CLI::App& cmd, SequenceSourceOptions& opt, SequenceArg
 void finish_sequence_options(SequenceSourceOptions& opt, const SequenceArgs& args);
 /// -m/--model PATH (required) and --weights W.h5 (Keras architecture JSON)
 void add_model_options(CLI::App& cmd, std::string& model, std::string& weights);
+/// --lambda NAME=EXPR (repeatable): Keras Lambda layers declared as x[...] slicing
+void add_lambda_option(CLI::App& cmd, std::vector<std::string>& specs);
+/// --extra-input NAME=VALUE (repeatable; see seqlift/extra_inputs.hpp)
+void add_extra_input_option(CLI::App& cmd, std::vector<std::string>& specs);
 /// --threads N (default: all cores)
 void add_threads_option(CLI::App& cmd, int& threads);
 int resolve_threads(int threads);

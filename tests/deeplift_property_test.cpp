@@ -188,6 +188,26 @@ const std::vector<Net>& nets() {
          OnnxBuilder::attr(o, "transB", int64_t(1));
          b.output("y");
        }},
+      // Issue 17 kinds: Softmax and LogSoftmax inside the network (composite rules),
+      // ReduceMax (gather + MaxPool), a rank-3 output.
+      {"softmax_inside_logsoftmax_reducemax_rank3_output",
+       [](OnnxBuilder& b, auto w) {
+         auto* c1 = b.node("Conv", {"x", w("w1", {6, 4, 5}), w("b1", {6})}, "c1");
+         OnnxBuilder::attr(c1, "pads", v({2, 2}));
+         b.node("Relu", {"c1"}, "a1");
+         auto* sm = b.node("Softmax", {"a1"}, "sm");
+         OnnxBuilder::attr(sm, "axis", int64_t(1));
+         auto* c2 = b.node("Conv", {"sm", w("w2", {3, 6, 3}), w("b2", {3})}, "c2");
+         OnnxBuilder::attr(c2, "pads", v({1, 1}));
+         auto* ls = b.node("LogSoftmax", {"c2"}, "ls");
+         OnnxBuilder::attr(ls, "axis", int64_t(2));
+         auto* rm = b.node("ReduceMax", {"ls"}, "rm");
+         OnnxBuilder::attr(rm, "axes", v({2}));
+         OnnxBuilder::attr(rm, "keepdims", int64_t(1));
+         auto* cat = b.node("Concat", {"rm", "c2"}, "y");  // [N, 3, 25]
+         OnnxBuilder::attr(cat, "axis", int64_t(2));
+         b.output("y");
+       }},
   };
   return all;
 }

@@ -245,7 +245,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"UnsupportedLayer", "\"class_name\": \"AveragePooling1D\"",
                   "\"class_name\": \"LSTM\"", "layer class 'LSTM' is not supported; supported:"},
         ErrorCase{"OtherLambda", "\"class_name\": \"Flatten\"", "\"class_name\": \"Lambda\"",
-                  "only chrombpnet's logsumexp counts layer"},
+                  "lambdas that only index their input"},
         ErrorCase{"MissingWeights", "\"name\": \"dense_2\"", "\"name\": \"dense_9\"",
                   "weight 'kernel' not found"},
         ErrorCase{"WrongKernelShape", "\"filters\": 50", "\"filters\": 40",

@@ -90,6 +90,15 @@ class OnnxBuilder {
       if (n.output(0) == output) return &n;
     return nullptr;
   }
+  /// A further graph input [N, dims...] (float), e.g. a control track.
+  void input(const std::string& name, const std::vector<int64_t>& dims) {
+    auto* in = model_.mutable_graph()->add_input();
+    in->set_name(name);
+    auto* tt = in->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    tt->mutable_shape()->add_dim()->set_dim_param("N");
+    for (auto d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  }
   void output(const std::string& name) { model_.mutable_graph()->add_output()->set_name(name); }
   std::string save(const std::string& path) const {
     std::ofstream out(path, std::ios::binary);

@@ -49,8 +49,10 @@ class Explainer {
   Explainer(const Model& model, ExplainOptions options);
   ~Explainer();
 
-  /// x: [4, L]; refs: [K, 4, L].
-  Explanation explain(const float* x, const float* refs, int64_t num_refs) const;
+  /// x: [4, L]; refs: [K, 4, L]; extra: the model's extra inputs for this sequence
+  /// [model.extra_size()] (null: zeros), held equal in X and every reference.
+  Explanation explain(const float* x, const float* refs, int64_t num_refs,
+                      const float* extra = nullptr) const;
 
   const std::vector<int64_t>& targets() const { return targets_; }
   /// Names (e.g. "y0") of the explained targets and whether the final activation was stripped.
@@ -58,7 +60,7 @@ class Explainer {
 
  private:
   void explain_chunk(const float* x, const float* refs, int64_t k0, int64_t kc, Explanation& out,
-                     std::vector<double>& hyp_sum) const;
+                     std::vector<double>& hyp_sum, const float* extra) const;
   /// Backward for references g0..g0+gk-1 of the chunk (every target), accumulating
   /// their hypothetical contributions and summation-to-delta checks.
   void backward_group(const float* x, const float* refs, int64_t k0, int64_t kc, int64_t g0,

@@ -1,5 +1,8 @@
 // A loaded network: a DAG of layers in topological order over named values.
 // Input: one-hot DNA [B, 4, L] (a channels-last model gets a transpose node at load).
+// Extra inputs (control tracks, covariates) are further values with no producer; the
+// caller supplies them per sample (zeros when not given). DeepLIFT holds them equal in
+// X and its references, so they get no contribution.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -32,23 +35,30 @@ class Model {
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<ValueInfo>& values() const { return values_; }
   const std::vector<int>& outputs() const { return outputs_; }
+  /// Value ids of the inputs other than the one-hot sequence, in the model's order.
+  const std::vector<int>& extra_inputs() const { return extra_inputs_; }
+  /// Scalars per sample of all extra inputs concatenated in order.
+  int64_t extra_size() const;
   /// Total number of output scalars per sample (outputs concatenated in order).
   int64_t output_size() const;
   const std::string& source() const { return source_; }
 
   /// Runs the network on `batch` one-hot inputs x[B, 4, L]; returns the outputs
-  /// concatenated per sample [B, output_size()]. Thread-safe.
-  std::vector<float> predict(const float* x, int64_t batch) const;
+  /// concatenated per sample [B, output_size()]. `extra` is [B, extra_size()] (the
+  /// extra inputs per sample, concatenated) or null for zeros. Thread-safe.
+  std::vector<float> predict(const float* x, int64_t batch, const float* extra = nullptr) const;
 
   /// Runs the network keeping every value's activations: acts[v] is [B, numel(v)].
-  void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts) const;
+  void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
+                   const float* extra = nullptr) const;
   /// The same, but a value with keep[v] == 0 is handed back to `pool` after its last
   /// consumer has run (acts[v] is then empty). Reuses the buffers already in `acts`.
   /// With `run_node`, only nodes i with (*run_node)[i] != 0 run (it must be closed
   /// under inputs); the outputs of the others stay empty.
   void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
                    const std::vector<char>& keep, BufferPool& pool,
-                   const std::vector<char>* run_node = nullptr) const;
+                   const std::vector<char>* run_node = nullptr,
+                   const float* extra = nullptr) const;
 
   // Building (used by importers).
   int add_value(const std::string& name, Shape shape, int producer);
@@ -58,6 +68,7 @@ class Model {
     input_length_ = length;
   }
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+  void add_extra_input(int value) { extra_inputs_.push_back(value); }
   void set_source(std::string s) { source_ = std::move(s); }
   ValueInfo& values_mutable(int v) { return values_.at(v); }
   std::vector<Node>& nodes_mutable() { return nodes_; }
@@ -71,6 +82,7 @@ class Model {
   std::vector<Node> nodes_;
   std::vector<ValueInfo> values_;
   std::vector<int> outputs_;
+  std::vector<int> extra_inputs_;
   int input_value_ = -1;
   int input_length_ = 0;
   std::string source_;
@@ -89,5 +101,14 @@ ModelFormat model_format(const std::string& path);
 /// Not thread-safe (the HDF5 library is serial); load before starting threads.
 std::unique_ptr<Model> load_model(const std::string& path, int input_length = 0,
                                   const std::string& weights = "");
+
+/// Keras Lambda layers declared by the user, by layer name: "x[:, 2:-2]",
+/// "x[:, ::-1]", "x[:, :, ::-1]" (Python indexing of the layer's input; only slices).
+/// Used for lambdas whose stored bytecode seqlift does not decode.
+using LambdaDeclarations = std::vector<std::pair<std::string, std::string>>;
+/// "NAME=EXPR" strings (--lambda) -> declarations; UsageError when malformed.
+LambdaDeclarations parse_lambda_declarations(const std::vector<std::string>& specs);
+std::unique_ptr<Model> load_model(const std::string& path, int input_length,
+                                  const std::string& weights, const LambdaDeclarations& lambdas);
 
 }  // namespace seqlift

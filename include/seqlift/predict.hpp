@@ -14,9 +14,17 @@ std::vector<float> encode_batch(const std::vector<Region>& regions, int length,
                                 const std::string& source);
 
 /// Predictions [N, model.output_size()] for a batch, split across `threads` threads.
-std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, int threads);
+/// `extra`: [N, model.extra_size()] extra inputs per sample, or null for zeros.
+std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, int threads,
+                                 const float* extra = nullptr);
 
-/// Column names of the flattened model outputs: y0, y1, ...
+/// Column names of the flattened model outputs. Models whose outputs are all [N, T]
+/// keep y0, y1, ... (flat index); otherwise NAME.i.j... per element, the output's own
+/// C-order multi-index (e.g. profile.1.17 for strand 1, position 17 of [N, 2, L]).
 std::vector<std::string> output_columns(const Model& model);
+
+/// Keeps only the outputs named in `names` ("profile,counts", in that order) and prunes
+/// the rest of the graph; UsageError naming the model's outputs for an unknown name.
+void select_outputs(Model& model, const std::string& names);
 
 }  // namespace seqlift

@@ -23,6 +23,8 @@ struct ScoreOptions {
   std::string targets = "0";  ///< comma list of names/indices (seqlift/targets.hpp)
   Rule rule = Rule::kRescale;
   bool explain_activated = false;
+  std::vector<std::string> extra_inputs;  ///< "NAME=VALUE" (see extra_inputs.hpp)
+  std::vector<std::string> lambdas;       ///< Keras Lambda declarations "NAME=x[...]"
   int threads = 1;
   int64_t chunk = 64;            ///< regions per chunk
   bool revcomp_average = false;  ///< average with the reverse-complement strand's contributions
@@ -65,8 +67,10 @@ std::vector<int64_t> parse_targets(const std::string& spec, int64_t outputs);
 
 /// Loads `path` for scoring sequences of `length` (or `width` when length is 0) and checks
 /// a fixed-length model agrees. Throws UsageError naming both lengths.
+/// `lambdas`: --lambda declarations for Keras Lambda layers (see load_model).
 std::unique_ptr<Model> load_scoring_model(const std::string& path, const std::string& weights,
-                                          int64_t length, int64_t width);
+                                          int64_t length, int64_t width,
+                                          const LambdaDeclarations& lambdas = {});
 
 /// Threads actually used: `requested` (0 = all cores) capped at the cores (a warning: more
 /// threads than cores multiply memory, not speed) and at the number of work items.

@@ -4,7 +4,9 @@
 //   N            flattened output index (as before; "all" = every index)
 //   NAME         a model output by name (a Keras output layer, an ONNX graph output):
 //                its one element, or every element NAME:0, NAME:1, ... when it has several
-//   NAME:i       element i of output NAME
+//   NAME:i       element i of output NAME (flattened)
+//   NAME.i.j     element (i, j) of output NAME by its multi-index, as `predict` names its
+//                columns (e.g. profile.1.17 of a [2, L] head)
 //   profile:OUT  BPNet/chrombpnet profile target over output OUT (name or index)
 //   counts       alias: the output named "counts", else the one scalar output whose name
 //                contains "count" (chrombpnet's logcount_predictions), else the only

@@ -173,7 +173,8 @@ void Explainer::compute_windows() {
 
 Explainer::~Explainer() = default;
 
-Explanation Explainer::explain(const float* x, const float* refs, int64_t num_refs) const {
+Explanation Explainer::explain(const float* x, const float* refs, int64_t num_refs,
+                               const float* extra) const {
   if (num_refs <= 0) throw UsageError("explain needs at least one reference");
   const int64_t length = model_.input_length(), n_in = kAlphabetSize * length, T = targets_.size();
   Explanation out;
@@ -188,7 +189,7 @@ Explanation Explainer::explain(const float* x, const float* refs, int64_t num_re
   const int64_t chunk =
       std::clamp<int64_t>(options_.memory_budget_bytes / bytes_per_row - 1, 1, num_refs);
   for (int64_t k0 = 0; k0 < num_refs; k0 += chunk)
-    explain_chunk(x, refs, k0, std::min(chunk, num_refs - k0), out, hyp_sum);
+    explain_chunk(x, refs, k0, std::min(chunk, num_refs - k0), out, hyp_sum, extra);
   out.hypothetical.resize(T * n_in);
   out.projected.resize(T * n_in);
   for (int64_t t = 0; t < T; ++t)
@@ -201,7 +202,8 @@ Explanation Explainer::explain(const float* x, const float* refs, int64_t num_re
 }
 
 void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int64_t kc,
-                              Explanation& out, std::vector<double>& hyp_sum) const {
+                              Explanation& out, std::vector<double>& hyp_sum,
+                              const float* extra) const {
   const int64_t n_in = kAlphabetSize * model_.input_length();
   const int64_t T = targets_.size();
   // Forward on [X; R_k0 .. R_k0+kc-1].
@@ -212,7 +214,16 @@ void Explainer::explain_chunk(const float* x, const float* refs, int64_t k0, int
   // calls allocate nothing new.
   thread_local std::vector<std::vector<float>> acts;
   thread_local BufferPool pool;
-  model_.forward_all(batch.data(), 1 + kc, acts, keep_, pool, &run_node_);
+  // Extra inputs: the same row for X and every reference.
+  const int64_t n_extra = model_.extra_size();
+  std::vector<float> extra_rows;
+  if (extra && n_extra > 0) {
+    extra_rows.resize((1 + kc) * n_extra);
+    for (int64_t r = 0; r <= kc; ++r)
+      std::memcpy(extra_rows.data() + r * n_extra, extra, n_extra * sizeof(float));
+  }
+  model_.forward_all(batch.data(), 1 + kc, acts, keep_, pool, &run_node_,
+                     extra_rows.empty() ? nullptr : extra_rows.data());
   // Profile target: weights c_i = w_i - 1/n from the sequence's own logits.
   std::vector<double> profile_weights;
   if (profile_value_ >= 0) {

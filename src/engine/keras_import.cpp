@@ -9,6 +9,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "engine/index_maps.hpp"
 #include "engine/keras_importer.hpp"
 
 namespace seqlift {
@@ -210,6 +211,27 @@ int KerasImporter::make_input(const Json& batch_shape, const std::string& name) 
   return v;
 }
 
+int KerasImporter::make_extra_input(const Json& batch_shape, const std::string& name) {
+  if (!batch_shape.is_array() || batch_shape.size() < 2 || batch_shape.size() > 3)
+    fail("extra input shape " + batch_shape.dump() + " is not (batch, n) or (batch, length, channels)");
+  Shape keras;
+  for (std::size_t i = 1; i < batch_shape.size(); ++i) {
+    if (!batch_shape[i].is_number_integer() || batch_shape[i].get<int64_t>() <= 0)
+      fail("extra input '" + name + "' has shape " + batch_shape.dump() +
+           "; inputs besides the sequence need fixed sizes");
+    keras.push_back(batch_shape[i].get<int64_t>());
+  }
+  check_tensor_size(keras, path + ": input '" + name + "'");
+  // The value keeps the model's own (channels-last) layout, as the user supplies it;
+  // a transpose gives the engine's channels-first [C, L].
+  const int v = model.add_value(name, keras, -1);
+  model.add_extra_input(v);
+  if (keras.size() == 1) return v;
+  Shape t;
+  auto map = transpose_map(keras, {1, 0}, t);
+  return emit(make_index_map("Transpose", {keras}, t, std::move(map)), {v}, "/to_channels_first");
+}
+
 std::vector<int> KerasImporter::import_layer(const Json& entry, const std::vector<int>& inputs) {
   const std::string cls = entry.value("class_name", "");
   const Json& cfg = member(entry, "config");
@@ -293,6 +315,21 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
     if (!by_name.emplace(name, &entry).second)
       throw ModelError(where + ": two layers named '" + name + "'");
   }
+  // The sequence is the first (batch, length, 4) input; the others are extra inputs.
+  auto batch_shape_of = [&](const Json& entry) -> const Json& {
+    const Json& cfg = member(entry, "config");
+    return member(cfg, cfg.contains("batch_input_shape") ? "batch_input_shape" : "batch_shape");
+  };
+  std::size_t sequence_input = 0;
+  if (top) {
+    for (std::size_t i = input_keys.size(); i-- > 0;) {
+      auto it = by_name.find(std::get<0>(input_keys[i]));
+      if (it == by_name.end()) continue;
+      const Json& bs = batch_shape_of(*it->second);
+      if (bs.is_array() && bs.size() == 3 && bs[2].is_number_integer() && bs[2].get<int64_t>() == 4)
+        sequence_input = i;
+    }
+  }
   for (std::size_t i = 0; i < input_keys.size(); ++i) {
     const auto& name = std::get<0>(input_keys[i]);
     auto it = by_name.find(name);
@@ -302,7 +339,8 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
       cur_class = "InputLayer";
       const Json& cfg = member(*it->second, "config");
       const char* k = cfg.contains("batch_input_shape") ? "batch_input_shape" : "batch_shape";
-      tensors[input_keys[i]] = make_input(key(cfg, k), name);
+      tensors[input_keys[i]] = i == sequence_input ? make_input(key(cfg, k), name)
+                                                   : make_extra_input(key(cfg, k), name);
     } else {
       tensors[input_keys[i]] = inputs[i];
     }
@@ -355,7 +393,7 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
 }
 
 std::unique_ptr<Model> load_keras(const std::string& path, const std::string& weights_path,
-                                  int input_length) {
+                                  int input_length, const LambdaDeclarations& lambdas) {
   const bool json_arch = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
   std::string text;
   std::unique_ptr<Hdf5File> file;
@@ -385,6 +423,7 @@ std::unique_ptr<Model> load_keras(const std::string& path, const std::string& we
   } catch (const Json::exception& e) {
     throw ModelError(path + ": model_config is not valid JSON: " + e.what());
   }
+  if (is_legacy_keras(root)) return load_keras_legacy(path, *file, root, input_length);
   if (!root.is_object() || !root.contains("class_name") || !root["class_name"].is_string() ||
       !is_model_class(root["class_name"].get<std::string>()))
     throw ModelError(path +
@@ -394,6 +433,7 @@ std::unique_ptr<Model> load_keras(const std::string& path, const std::string& we
   auto model = std::make_unique<Model>();
   model->set_input(-1, input_length);
   KerasImporter imp(path, *file, *model);
+  imp.lambdas = lambdas;
   imp.weights_root = file->exists("/model_weights") ? "/model_weights" : "/";
   imp.weight_group = imp.weights_root;
   std::vector<int> outs;
@@ -407,6 +447,19 @@ std::unique_ptr<Model> load_keras(const std::string& path, const std::string& we
       root["class_name"] == "Sequential"
           ? std::vector<TensorKey>{}
           : endpoint_list(member(member(root, "config"), "output_layers"), path);
+  // A (length, channels) output is presented in Keras' own layout [L, C] (predict's
+  // columns and flat targets follow the model's C order: position-major).
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    const Shape s = model->values()[outs[i]].shape;
+    if (s.size() != 2) continue;
+    imp.cur_name = i < output_keys.size() ? std::get<0>(output_keys[i]) : "output";
+    imp.cur_class = "Transpose";
+    imp.name_prefix.clear();
+    Shape t;
+    auto map = transpose_map(s, {1, 0}, t);
+    outs[i] = imp.emit(make_index_map("Transpose", {s}, t, std::move(map)), {outs[i]},
+                       "/channels_last");
+  }
   for (auto& node : imp.nodes) model->add_node(std::move(node));
   for (std::size_t i = 0; i < outs.size() && i < output_keys.size(); ++i)
     if (model->values()[outs[i]].producer >= 0)
@@ -414,6 +467,9 @@ std::unique_ptr<Model> load_keras(const std::string& path, const std::string& we
   model->set_outputs(outs);
   model->prune_unused();
   model->set_source(path);
+  for (const auto& [name, expr] : lambdas)
+    if (imp.used_lambdas.count(name) == 0)
+      throw UsageError("--lambda " + name + ": the model has no Lambda layer of that name");
   return model;
 }
 

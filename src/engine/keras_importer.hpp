@@ -7,6 +7,7 @@
 // (k, in, out) -> [out, in, k]; Flatten/Reshape reorder to Keras' (L, C) order).
 #pragma once
 #include <map>
+#include <set>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -27,6 +28,8 @@ struct KerasImporter {
   std::string weights_root;  ///< "/model_weights" (model.save) or "/" (save_weights)
   Model& model;
   std::vector<Node> nodes;
+  LambdaDeclarations lambdas;  ///< user-declared Lambda layers (name, expression)
+  std::set<std::string> used_lambdas;
 
   // The layer being imported (for messages, node names and weight lookup).
   std::string cur_name;        ///< Keras layer name
@@ -79,6 +82,8 @@ struct KerasImporter {
   std::vector<int> import_layer(const Json& entry, const std::vector<int>& inputs);
   /// The model's input value for a Keras batch shape [null, L, 4].
   int make_input(const Json& batch_shape, const std::string& name);
+  /// A model input besides the sequence: (batch, n) or (batch, length, channels).
+  int make_extra_input(const Json& batch_shape, const std::string& name);
 };
 
 /// How a call of a supported Keras layer class becomes engine nodes; returns its output.
@@ -90,12 +95,21 @@ KerasParser find_keras_parser(const std::string& class_name);
 int keras_layer_norm(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
 int keras_multi_head_attention(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
 int keras_multiply(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
+// keras_custom.cpp (Conv's row): keras_genomics RevCompConv1D; Lambdas that only index
+// their input (the value, or -1 when the lambda is something else).
+int import_revcomp_conv1d(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
+int import_indexing_lambda(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
 /// "InputLayer, ..., Add, AveragePooling1D, ..." (from the registry) for error messages.
 std::string supported_keras_layers();
+
+// keras_legacy.cpp: Theano-era Sequential models (Keras 0.3, Keras 1.x 'th').
+bool is_legacy_keras(const Json& root);
+std::unique_ptr<Model> load_keras_legacy(const std::string& path, const Hdf5File& weights,
+                                         const Json& root, int input_length);
 
 /// Loads a Keras model: a full `model.save()` HDF5 file, or an architecture JSON
 /// (`model.to_json()`) with a `save_weights()` HDF5 file.
 std::unique_ptr<Model> load_keras(const std::string& path, const std::string& weights_path,
-                                  int input_length);
+                                  int input_length, const LambdaDeclarations& lambdas = {});
 
 }  // namespace seqlift

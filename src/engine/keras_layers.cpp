@@ -49,6 +49,7 @@ int64_t engine_axis(KerasImporter& imp, int64_t axis, std::size_t rank) {
 }
 
 int keras_conv1d(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  if (imp.cur_class == "RevCompConv1D") return import_revcomp_conv1d(imp, cfg, in);
   require_channels_last(imp, cfg);
   const int x = sequence_input(imp, in);
   const Shape& s = imp.shape_of(x);
@@ -333,7 +334,10 @@ int keras_batchnorm(KerasImporter& imp, const Json& cfg, const Inputs& in) {
       shift[ch * per + j] = static_cast<float>(beta[ch] - mean[ch] * g);
     }
   }
-  return imp.emit(make_affine("BatchNorm", s, std::move(scale), std::move(shift)), {x});
+  // Keras counts gamma, beta, moving mean and variance: 4 per channel.
+  const int64_t stored = c * (2 + (imp.bool_param(cfg, "scale", true) ? 1 : 0) +
+                              (imp.bool_param(cfg, "center", true) ? 1 : 0));
+  return imp.emit(make_affine("BatchNorm", s, std::move(scale), std::move(shift), stored), {x});
 }
 
 std::string base64_decode(const std::string& in) {
@@ -367,6 +371,7 @@ std::string base64_decode(const std::string& in) {
 // Lambda layers hold Python bytecode, which cannot be run here. The one accepted is
 // chrombpnet's counts head: logsumexp over the last axis, keepdims=True.
 int keras_lambda(KerasImporter& imp, const Json& cfg, const Inputs& in) {
+  if (const int v = import_indexing_lambda(imp, cfg, in); v >= 0) return v;  // keras_custom.cpp
   std::string code;
   if (cfg.contains("function")) {
     const Json& f = cfg["function"];
@@ -382,8 +387,9 @@ int keras_lambda(KerasImporter& imp, const Json& cfg, const Inputs& in) {
                          imp.cur_name == "logcount_predictions";
   if (!logsumexp)
     imp.fail(
-        "Lambda layers hold Python code seqlift cannot run; only chrombpnet's logsumexp "
-        "counts layer ('logcount_predictions') is accepted. Replace the Lambda with "
+        "Lambda layers hold Python code seqlift cannot run; accepted are lambdas that only "
+        "index their input (crops such as x[:, 2:-2], reversals x[:, ::-1]) and chrombpnet's "
+        "logsumexp counts layer ('logcount_predictions'). Replace the Lambda with "
         "built-in layers or export the model to ONNX");
   const int x = one_input(imp, in);
   const Shape s = imp.shape_of(x);

@@ -15,6 +15,34 @@ int64_t Model::output_size() const {
   return n;
 }
 
+int64_t Model::extra_size() const {
+  int64_t n = 0;
+  for (int v : extra_inputs_) n += numel(values_[v].shape);
+  return n;
+}
+
+namespace {
+// Copies the extra inputs' rows (or zeros) into their activation buffers.
+template <class Take>
+void fill_extra(const std::vector<int>& extras, const std::vector<ValueInfo>& values,
+                int64_t batch, const float* extra, std::vector<std::vector<float>>& acts,
+                Take take) {
+  int64_t total = 0;
+  for (int v : extras) total += numel(values[v].shape);
+  int64_t at = 0;
+  for (int v : extras) {
+    const int64_t n = numel(values[v].shape);
+    acts[v] = take(n * batch);
+    for (int64_t b = 0; b < batch; ++b)
+      if (extra)
+        std::memcpy(acts[v].data() + b * n, extra + b * total + at, n * sizeof(float));
+      else
+        std::fill(acts[v].begin() + b * n, acts[v].begin() + (b + 1) * n, 0.0f);
+    at += n;
+  }
+}
+}  // namespace
+
 int Model::add_value(const std::string& name, Shape shape, int producer) {
   values_.push_back({name, std::move(shape), producer});
   return static_cast<int>(values_.size()) - 1;
@@ -31,10 +59,12 @@ void Model::add_node(Node node) {
 }
 
 void Model::forward_all(const float* x, int64_t batch,
-                        std::vector<std::vector<float>>& acts) const {
+                        std::vector<std::vector<float>>& acts, const float* extra) const {
   acts.resize(values_.size());
   const int64_t n_in = numel(values_[input_value_].shape);
   acts[input_value_].assign(x, x + n_in * batch);
+  fill_extra(extra_inputs_, values_, batch, extra, acts,
+             [](int64_t n) { return std::vector<float>(n); });
   std::vector<const float*> ins;
   for (const Node& node : nodes_) {
     ins.clear();
@@ -47,7 +77,7 @@ void Model::forward_all(const float* x, int64_t batch,
 
 void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
                         const std::vector<char>& keep, BufferPool& pool,
-                        const std::vector<char>* run_node) const {
+                        const std::vector<char>* run_node, const float* extra) const {
   auto runs = [&](std::size_t i) { return !run_node || (*run_node)[i]; };
   // Index of the last node that reads each value.
   std::vector<int> last_use(values_.size(), -1);
@@ -59,6 +89,8 @@ void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<f
   const int64_t n_in = numel(values_[input_value_].shape);
   acts[input_value_] = pool.take(n_in * batch);
   std::copy(x, x + n_in * batch, acts[input_value_].begin());
+  fill_extra(extra_inputs_, values_, batch, extra, acts,
+             [&](int64_t n) { return pool.take(n); });
   std::vector<const float*> ins;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if (!runs(i)) continue;
@@ -72,14 +104,14 @@ void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<f
   }
 }
 
-std::vector<float> Model::predict(const float* x, int64_t batch) const {
+std::vector<float> Model::predict(const float* x, int64_t batch, const float* extra) const {
   // Per-thread buffers, and every value but the outputs released after its last
   // reader: repeated calls allocate nothing and touch no new pages.
   thread_local std::vector<std::vector<float>> acts;
   thread_local BufferPool pool;
   std::vector<char> keep(values_.size(), 0);
   for (int v : outputs_) keep[v] = 1;
-  forward_all(x, batch, acts, keep, pool);
+  forward_all(x, batch, acts, keep, pool, nullptr, extra);
   const int64_t total = output_size();
   std::vector<float> out(total * batch);
   for (int64_t b = 0; b < batch; ++b) {

@@ -21,14 +21,29 @@ bool is_file(const std::string& p) {
   return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-// The weights beside an architecture file: X.json -> X.h5, or the DeepLIFT/Keras 1
-// naming ..._modelJson.json -> ..._modelWeights.h5.
+// The weights beside an architecture file: X.json -> X.h5, the DeepLIFT/Keras 1
+// naming ..._modelJson.json -> ..._modelWeights.h5, DragoNN's X.arch.json ->
+// X.weights.h5/.hd5, and a Kipoi model folder's model.json -> pretrained.hdf5.
 std::string find_weights_for(const std::string& json_path) {
   const std::string stem = json_path.substr(0, json_path.size() - 5);
-  std::vector<std::string> candidates = {stem + ".h5", stem + ".hdf5", stem + "_weights.h5"};
+  std::vector<std::string> candidates = {stem + ".h5", stem + ".hdf5", stem + ".hd5",
+                                         stem + "_weights.h5"};
   const auto pos = stem.rfind("Json");
   if (pos != std::string::npos)
     candidates.push_back(stem.substr(0, pos) + "Weights" + stem.substr(pos + 4) + ".h5");
+  if (ends_with(stem, ".arch")) {
+    const std::string base = stem.substr(0, stem.size() - 5);
+    std::vector<std::string> bases = {base};
+    if (ends_with(base, "_arch")) bases.push_back(base.substr(0, base.size() - 5) + "_model");
+    for (const auto& b : bases)
+      for (const char* ext : {".weights.h5", ".weights.hd5", ".weights.hdf5"})
+        candidates.push_back(b + ext);
+  }
+  const auto slash = json_path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : json_path.substr(0, slash + 1);
+  if (json_path.substr(dir.size()) == "model.json")
+    for (const char* f : {"pretrained.hdf5", "pretrained.h5", "weights.h5", "model.h5"})
+      candidates.push_back(dir + f);
   for (const auto& c : candidates)
     if (is_file(c)) return c;
   return "";
@@ -63,28 +78,45 @@ void reject_pytorch_file(const std::string& path) {
 
 }  // namespace
 
+namespace {
+// First bytes of a file ("" when unreadable).
+std::string file_head(const std::string& path, std::size_t n) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "";
+  std::string s(n, '\0');
+  s.resize(std::fread(s.data(), 1, n, f));
+  std::fclose(f);
+  return s;
+}
+}  // namespace
+
 ModelFormat model_format(const std::string& path) {
-  if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) return ModelFormat::kKerasHdf5;
+  if (ends_with(path, ".h5") || ends_with(path, ".hdf5") || ends_with(path, ".hd5"))
+    return ModelFormat::kKerasHdf5;
   if (ends_with(path, ".json")) return ModelFormat::kKerasJson;
   if (ends_with(path, ".keras"))
     throw ModelError(path +
                      ": Keras 3 '.keras' archives are not supported; save with "
                      "model.save('model.h5') or export to ONNX");
+  // Other names: by content. The HDF5 signature -> Keras (e.g. DragoNN's .hd5);
+  // anything else is ONNX (PyTorch files are recognised by reject_pytorch_file).
+  const std::string head = file_head(path, 8);
+  if (head.compare(0, 8, "\x89HDF\r\n\x1a\n") == 0) return ModelFormat::kKerasHdf5;
   return ModelFormat::kOnnx;
 }
 
 namespace {
 std::unique_ptr<Model> import_model(const std::string& path, int input_length,
-                                    const std::string& weights) {
+                                    const std::string& weights, const LambdaDeclarations& lambdas) {
   switch (model_format(path)) {
     case ModelFormat::kKerasJson: {
       std::string w = weights.empty() ? find_weights_for(path) : weights;
       if (w.empty())
         throw UsageError(path + ": a Keras architecture needs its weights; give --weights W.h5");
-      return load_keras(path, w, input_length);
+      return load_keras(path, w, input_length, lambdas);
     }
     case ModelFormat::kKerasHdf5:
-      return load_keras(path, weights, input_length);
+      return load_keras(path, weights, input_length, lambdas);
     case ModelFormat::kOnnx:
       reject_pytorch_file(path);
       if (!weights.empty())
@@ -95,13 +127,31 @@ std::unique_ptr<Model> import_model(const std::string& path, int input_length,
 }
 }  // namespace
 
+LambdaDeclarations parse_lambda_declarations(const std::vector<std::string>& specs) {
+  LambdaDeclarations out;
+  for (const auto& s : specs) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
+      throw UsageError("--lambda '" + s + "' is not NAME='x[...]'");
+    out.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  return out;
+}
+
 std::unique_ptr<Model> load_model(const std::string& path, int input_length,
                                   const std::string& weights) {
+  return load_model(path, input_length, weights, {});
+}
+
+std::unique_ptr<Model> load_model(const std::string& path, int input_length,
+                                  const std::string& weights, const LambdaDeclarations& lambdas) {
+  if (!lambdas.empty() && model_format(path) == ModelFormat::kOnnx)
+    throw UsageError("--lambda is only for Keras models (" + path + " is ONNX)");
   note_input(path);
   note_input(weights.empty() && model_format(path) == ModelFormat::kKerasJson
                  ? find_weights_for(path)
                  : weights);
-  auto model = import_model(path, input_length, weights);
+  auto model = import_model(path, input_length, weights, lambdas);
   optimize_model(*model);
   return model;
 }

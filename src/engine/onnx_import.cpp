@@ -467,7 +467,7 @@ bool OnnxImporter::fold_constant_once(const onnx::NodeProto& n) {
     if (infer >= 0) target[infer] = numel(a.dims) / std::max<int64_t>(known, 1);
     r = a;
     r.dims = target;
-  } else if (!fold_mask_op(*this, n, r)) {
+  } else if (!fold_mask_op(*this, n, r) && !fold_constant_more(n, r)) {
     fail("op on constants is not supported for constant folding");
   }
   consts[n.output(0)] = r;
@@ -477,21 +477,28 @@ bool OnnxImporter::fold_constant_once(const onnx::NodeProto& n) {
 void OnnxImporter::import_graph() {
   const auto& g = proto.graph();
   for (const auto& init : g.initializer()) consts[init.name()] = read_tensor(init, path);
-  // The one real input: [N, 4, L] (or channels-last [N, L, 4]).
+  // The sequence input: the first of rank 3 with 4 channels ([N, 4, L] or channels-last
+  // [N, L, 4]); every other input is an extra input of fixed shape fed by the caller.
+  std::vector<const onnx::ValueInfoProto*> inputs;
+  for (const auto& in : g.input())
+    if (!consts.count(in.name())) inputs.push_back(&in);
+  if (inputs.empty()) throw ModelError(path + ": the model has no input");
+  auto dim_of = [](const onnx::ValueInfoProto& in, int i) -> int64_t {
+    const auto& d = in.type().tensor_type().shape().dim();
+    return i < d.size() && d[i].has_dim_value() ? d[i].dim_value() : -1;
+  };
+  auto rank_of = [](const onnx::ValueInfoProto& in) {
+    return in.type().tensor_type().shape().dim_size();
+  };
   const onnx::ValueInfoProto* input = nullptr;
-  for (const auto& in : g.input()) {
-    if (consts.count(in.name())) continue;
-    if (input)
-      throw ModelError(path + ": the model has more than one input ('" + input->name() + "', '" +
-                       in.name() + "'); seqlift feeds one one-hot sequence tensor");
-    input = &in;
-  }
-  if (!input) throw ModelError(path + ": the model has no input");
+  for (const auto* in : inputs)
+    if (!input && rank_of(*in) == 3 && (dim_of(*in, 1) == 4 || dim_of(*in, 2) == 4)) input = in;
+  if (!input) input = inputs[0];
   const auto& dims = input->type().tensor_type().shape().dim();
   if (dims.size() != 3)
     throw ModelError(path + ": input '" + input->name() + "' has rank " +
                      std::to_string(dims.size()) + "; expected [N, 4, L] one-hot DNA");
-  auto dim = [&](int i) -> int64_t { return dims[i].has_dim_value() ? dims[i].dim_value() : -1; };
+  auto dim = [&](int i) -> int64_t { return dim_of(*input, i); };
   bool channels_last = false;
   int64_t length;
   if (dim(1) == 4) {
@@ -512,6 +519,23 @@ void OnnxImporter::import_graph() {
   const int in_id = model.add_value(input->name(), {4, length}, -1);
   model.set_input(in_id, static_cast<int>(length));
   dyn[input->name()] = in_id;
+  for (const auto* in : inputs) {
+    if (in == input) continue;
+    Shape shape;
+    for (int i = 1; i < rank_of(*in); ++i) {
+      const int64_t d = dim_of(*in, i);
+      if (d <= 0)
+        throw ModelError(path + ": extra input '" + in->name() + "' has a symbolic or empty axis " +
+                         std::to_string(i) + "; seqlift needs fixed shapes for inputs besides " +
+                         "the sequence");
+      shape.push_back(d);
+    }
+    if (rank_of(*in) < 1) throw ModelError(path + ": input '" + in->name() + "' has no batch axis");
+    check_tensor_size(shape, path + ": input '" + in->name() + "'");
+    const int id = model.add_value(in->name(), shape, -1);
+    model.add_extra_input(id);
+    dyn[in->name()] = id;
+  }
   if (channels_last) {
     cur_name = "input_to_channels_last";
     Shape out;
@@ -561,6 +585,11 @@ void OnnxImporter::import_graph() {
     outs.push_back(it->second);
   }
   for (auto& node : nodes) model.add_node(std::move(node));
+  // Output values carry the graph output names (targets, columns and messages use them).
+  for (std::size_t i = 0; i < outs.size(); ++i)
+    if (model.values()[outs[i]].producer >= 0 &&
+        std::count(outs.begin(), outs.end(), outs[i]) == 1)
+      model.values_mutable(outs[i]).name = g.output(static_cast<int>(i)).name();
   model.set_outputs(outs);
   model.prune_unused();
 }

@@ -145,6 +145,10 @@ struct OnnxImporter {
   void import_node(const onnx::NodeProto& n);
   bool fold_constant(const onnx::NodeProto& n);
   bool fold_constant_once(const onnx::NodeProto& n);
+  /// The shape-arithmetic ops PyTorch exports beyond the basic ones (ConstantOfShape,
+  /// Transpose, Where, Range, ...; onnx_fold.cpp): r = the node on constant inputs;
+  /// false when the op is not one of them.
+  bool fold_constant_more(const onnx::NodeProto& n, Const& r);
   void fuse_patterns(std::vector<onnx::NodeProto>& nodes_in);
 };
 
@@ -176,6 +180,8 @@ void refuse_data_dependent_mask(OnnxImporter& imp, const onnx::NodeProto& n);
 /// reduction without keepdims): reduced_layout() gives the placement.
 int batch_layout_policy(const onnx::NodeProto& n);
 BatchLayout reduced_layout(OnnxImporter& imp, const onnx::NodeProto& n, BatchLayout in);
+/// onnx_fold.cpp: ReduceMax as a gather, a MaxPool and a reshape (MaxPool's row).
+void import_reduce_max(OnnxImporter& imp, const onnx::NodeProto& n);
 /// "Add, AveragePool, ..." (from the registry) for error messages.
 std::string supported_ops_list();
 

@@ -135,7 +135,7 @@ void op_batchnorm(Imp& imp, const NodeP& n) {
     sc[i] = float(scale[i / per_channel]);
     sh[i] = float(shift[i / per_channel]);
   }
-  imp.emit(make_affine("BatchNorm", s, sc, sh), {v}, n.output(0));
+  imp.emit(make_affine("BatchNorm", s, sc, sh, 4 * c), {v}, n.output(0));  // as stored
 }
 
 // Gemm / MatMul with a constant operand (also on a moved batch axis), and MatMul of two
@@ -168,6 +168,7 @@ PoolParams pool_params(Imp& imp, const NodeP& n, bool global) {
 }
 
 void op_maxpool(Imp& imp, const NodeP& n) {
+  if (n.op_type() == "ReduceMax") return import_reduce_max(imp, n);  // onnx_fold.cpp
   if (n.output_size() > 1 && !n.output(1).empty()) imp.fail("the Indices output is not supported");
   const int v = imp.value(0);
   imp.emit(make_maxpool("MaxPool", pool_params(imp, n, n.op_type() == "GlobalMaxPool")), {v},

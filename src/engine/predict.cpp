@@ -25,7 +25,8 @@ std::vector<float> encode_batch(const std::vector<Region>& regions, int length,
   return x;
 }
 
-std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, int threads) {
+std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, int threads,
+                                 const float* extra) {
   const int64_t out_size = model.output_size(),
                 in_size = kAlphabetSize * int64_t(model.input_length());
   std::vector<float> y(n * out_size);
@@ -34,7 +35,7 @@ std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, 
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t b0 = c * kChunk, b = std::min(kChunk, n - b0);
-    auto part = model.predict(x + b0 * in_size, b);
+    auto part = model.predict(x + b0 * in_size, b, extra ? extra + b0 * model.extra_size() : nullptr);
     std::memcpy(y.data() + b0 * out_size, part.data(), part.size() * sizeof(float));
   }
   return y;
@@ -42,8 +43,51 @@ std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, 
 
 std::vector<std::string> output_columns(const Model& model) {
   std::vector<std::string> cols;
-  for (int64_t i = 0; i < model.output_size(); ++i) cols.push_back("y" + std::to_string(i));
+  bool flat = true;
+  for (int v : model.outputs()) flat = flat && model.values()[v].shape.size() == 1;
+  if (flat) {
+    for (int64_t i = 0; i < model.output_size(); ++i) cols.push_back("y" + std::to_string(i));
+    return cols;
+  }
+  for (int v : model.outputs()) {
+    const auto& info = model.values()[v];
+    const int64_t n = numel(info.shape);
+    for (int64_t e = 0; e < n; ++e) {
+      std::string idx;
+      int64_t rest = e;
+      for (int64_t a = static_cast<int64_t>(info.shape.size()) - 1; a >= 0; --a) {
+        idx = "." + std::to_string(rest % info.shape[a]) + idx;
+        rest /= info.shape[a];
+      }
+      cols.push_back(info.name + idx);
+    }
+  }
   return cols;
+}
+
+}  // namespace seqlift
+
+namespace seqlift {
+
+void select_outputs(Model& model, const std::string& names) {
+  std::vector<int> keep;
+  std::string all;
+  for (int v : model.outputs()) all += (all.empty() ? "" : ", ") + model.values()[v].name;
+  std::size_t at = 0;
+  while (at <= names.size()) {
+    const auto comma = names.find(',', at);
+    const std::string name =
+        names.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    at = comma == std::string::npos ? names.size() + 1 : comma + 1;
+    int found = -1;
+    for (int v : model.outputs())
+      if (model.values()[v].name == name) found = v;
+    if (found < 0)
+      throw UsageError("--outputs: the model has no output '" + name + "' (outputs: " + all + ")");
+    keep.push_back(found);
+  }
+  model.set_outputs(keep);
+  model.prune_unused();
 }
 
 }  // namespace seqlift

@@ -15,6 +15,7 @@
 #include "seqlift/cleanup.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
+#include "seqlift/extra_inputs.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/predict.hpp"
@@ -87,16 +88,18 @@ struct RegionResult {
   std::vector<float> ohe;
 };
 
+// extra / extra_other: the model's extra inputs for this strand and the other one.
 Explanation explain_strand(const Explainer& explainer, const float* x, const float* refs, int64_t K,
-                           int64_t length, bool revcomp_average) {
+                           int64_t length, bool revcomp_average, const float* extra,
+                           const float* extra_other) {
   const int64_t n_in = 4 * length;
-  Explanation e = explainer.explain(x, refs, K);
+  Explanation e = explainer.explain(x, refs, K, extra);
   if (revcomp_average) {
     // Score the other strand too and average the contributions aligned to this strand.
     std::vector<float> xr(x, x + n_in), rr(refs, refs + K * n_in);
     reverse_complement_rows(xr.data(), 1, length);
     reverse_complement_rows(rr.data(), K, length);
-    Explanation other = explainer.explain(xr.data(), rr.data(), K);
+    Explanation other = explainer.explain(xr.data(), rr.data(), K, extra_other);
     reverse_complement_rows(other.hypothetical.data(), e.targets, length);
     for (std::size_t i = 0; i < e.hypothetical.size(); ++i)
       e.hypothetical[i] = 0.5f * (e.hypothetical[i] + other.hypothetical[i]);
@@ -127,11 +130,12 @@ void append_targets(Explanation& a, Explanation&& b) {
 
 RegionResult score_region(const std::vector<std::unique_ptr<Explainer>>& explainers, const float* x,
                           const float* refs, int64_t K, int64_t length, bool minus_strand,
-                          bool revcomp_average) {
+                          bool revcomp_average, const float* extra, const float* extra_other) {
   const int64_t n_in = 4 * length;
   RegionResult res;
   for (const auto& ex : explainers)
-    append_targets(res.e, explain_strand(*ex, x, refs, K, length, revcomp_average));
+    append_targets(res.e, explain_strand(*ex, x, refs, K, length, revcomp_average, extra,
+                                         extra_other));
   res.ohe.assign(x, x + n_in);
   if (minus_strand) {  // back to + orientation
     reverse_complement_rows(res.ohe.data(), 1, length);
@@ -220,7 +224,11 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
   }
   if (!is_builtin_references(o.references.kind)) note_input(o.references.kind);
 
-  auto model = load_scoring_model(o.model, o.weights, o.length, o.input.window.width);
+  auto model = load_scoring_model(o.model, o.weights, o.length, o.input.window.width,
+                                  parse_lambda_declarations(o.lambdas));
+  const ExtraInputs extras(*model, o.extra_inputs);
+  if (extras.size() > 0)
+    log_info("score: extra inputs (held equal in X and references): " + extras.describe());
   const int length = model->input_length();
   if (o.input.fasta.empty() && o.input.window.width == 0) {
     // chrombpnet's convention: windows of the model's input length around each summit.
@@ -331,9 +339,21 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
           refs->make(chunk[i], local.data());
         }
         const bool minus = chunk[i].window && chunk[i].window->strand == '-';
+        // Extra inputs for this region, and for its other strand (--revcomp-average).
+        std::vector<float> extra(extras.size()), extra_other;
+        if (extras.size() > 0) {
+          extras.fill(chunk[i], extra.data());
+          extra_other = extra;
+          if (o.revcomp_average && chunk[i].window) {
+            Region other = chunk[i];
+            other.window->strand = minus ? '+' : '-';
+            extras.fill(other, extra_other.data());
+          }
+        }
         results[i] = score_region(explainers, x.data() + i * n_in,
                                   refs->ordered() ? chunk_refs[i].data() : local.data(), K, length,
-                                  minus, o.revcomp_average);
+                                  minus, o.revcomp_average, extra.empty() ? nullptr : extra.data(),
+                                  extra_other.empty() ? nullptr : extra_other.data());
         progress.tick();
       } catch (const std::exception& e) {
 #pragma omp critical

@@ -79,11 +79,12 @@ int effective_threads(int requested, int64_t items) {
 }
 
 std::unique_ptr<Model> load_scoring_model(const std::string& path, const std::string& weights,
-                                          int64_t length, int64_t width) {
+                                          int64_t length, int64_t width,
+                                          const LambdaDeclarations& lambdas) {
   if (length < 0 || length > kMaxLength || width < 0 || width > kMaxLength)
     throw UsageError("--length/--width must be at most " + std::to_string(kMaxLength));
   const int64_t want = length > 0 ? length : width;
-  auto model = load_model(path, static_cast<int>(want), weights);
+  auto model = load_model(path, static_cast<int>(want), weights, lambdas);
   if (length > 0 && width > 0 && length != width)
     throw UsageError("--length " + std::to_string(length) + " and --width " +
                      std::to_string(width) + " disagree");

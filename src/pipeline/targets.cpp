@@ -14,6 +14,7 @@ namespace {
 struct OutputInfo {
   std::string name;
   int64_t size = 0, offset = 0;  ///< elements; first flattened index
+  Shape shape;                   ///< per sequence
 };
 
 std::vector<OutputInfo> output_infos(const Model& model) {
@@ -21,7 +22,7 @@ std::vector<OutputInfo> output_infos(const Model& model) {
   int64_t offset = 0;
   for (int v : model.outputs()) {
     const int64_t n = numel(model.values()[v].shape);
-    outs.push_back({model.values()[v].name, n, offset});
+    outs.push_back({model.values()[v].name, n, offset, model.values()[v].shape});
     offset += n;
   }
   return outs;
@@ -79,6 +80,39 @@ const OutputInfo& alias_output(const std::vector<OutputInfo>& outs, const std::s
   return *pick[0];
 }
 
+// NAME.i.j: one element by its multi-index within output NAME, as `predict` names its
+// columns (C order of the output's own layout). nullptr when `item` is not of that form.
+const OutputInfo* dotted_element(const std::vector<OutputInfo>& outs, const std::string& item,
+                                 int64_t& element) {
+  const OutputInfo* found = nullptr;
+  for (const auto& o : outs)
+    if (item.size() > o.name.size() + 1 && item.compare(0, o.name.size(), o.name) == 0 &&
+        item[o.name.size()] == '.' && (!found || o.name.size() > found->name.size()))
+      found = &o;
+  if (!found) return nullptr;
+  std::vector<int64_t> idx;
+  std::stringstream parts(item.substr(found->name.size() + 1));
+  std::string part;
+  int64_t v = 0;
+  while (std::getline(parts, part, '.')) {
+    if (!parse_index(part, v)) return nullptr;
+    idx.push_back(v);
+  }
+  if (idx.size() != found->shape.size())
+    throw UsageError("--target " + item + ": output '" + found->name + "' has shape " +
+                     shape_string(found->shape) + "; give one index per axis (NAME.i.j) or " +
+                     "NAME:i for the flattened element i");
+  element = 0;
+  for (std::size_t a = 0; a < idx.size(); ++a) {
+    if (idx[a] >= found->shape[a])
+      throw UsageError("--target " + item + ": index " + std::to_string(idx[a]) +
+                       " is outside axis " + std::to_string(a) + " of output '" + found->name +
+                       "' (shape " + shape_string(found->shape) + ")");
+    element = element * found->shape[a] + idx[a];
+  }
+  return found;
+}
+
 }  // namespace
 
 std::vector<TargetSpec> resolve_targets(const std::string& spec, const Model& model) {
@@ -117,6 +151,8 @@ std::vector<TargetSpec> resolve_targets(const std::string& spec, const Model& mo
     } else if (item == "counts") {
       const OutputInfo& c = alias_output(outs, item, "count", true);
       t.push_back({item, c.offset, ""});
+    } else if (const OutputInfo* d = dotted_element(outs, item, idx)) {
+      t.push_back({item, d->offset + idx, ""});
     } else {
       // NAME:i
       const auto colon = item.rfind(':');
@@ -124,8 +160,8 @@ std::vector<TargetSpec> resolve_targets(const std::string& spec, const Model& mo
           colon == std::string::npos ? nullptr : find_output(outs, item.substr(0, colon));
       if (!named || !parse_index(item.substr(colon + 1), idx))
         throw UsageError("--target '" + item +
-                         "' is not an output index, 'all', an output NAME, NAME:i, profile, "
-                         "profile:NAME or counts. Outputs: " +
+                         "' is not an output index, 'all', an output NAME, NAME:i, NAME.i.j, "
+                         "profile, profile:NAME or counts. Outputs: " +
                          list_outputs(outs));
       if (idx >= named->size)
         throw UsageError("--target " + item + ": output '" + named->name + "' has " +

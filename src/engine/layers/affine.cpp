@@ -9,8 +9,11 @@ namespace {
 class Affine final : public Layer {
  public:
   Affine(const std::string& kind, const Shape& shape, std::vector<float> scale,
-         std::vector<float> shift)
-      : Layer(kind, {shape}), scale_(std::move(scale)), shift_(std::move(shift)) {
+         std::vector<float> shift, int64_t stored_parameters)
+      : Layer(kind, {shape}),
+        scale_(std::move(scale)),
+        shift_(std::move(shift)),
+        stored_parameters_(stored_parameters) {
     output_shape_ = shape;
     const auto n = static_cast<std::size_t>(numel(shape));
     if ((!scale_.empty() && scale_.size() != n) || (!shift_.empty() && shift_.size() != n))
@@ -36,18 +39,22 @@ class Affine final : public Layer {
     }
   }
   int64_t parameter_count() const override {
-    return static_cast<int64_t>(scale_.size() + shift_.size());
+    return stored_parameters_ >= 0 ? stored_parameters_
+                                   : static_cast<int64_t>(scale_.size() + shift_.size());
   }
 
  private:
   std::vector<float> scale_, shift_;
+  int64_t stored_parameters_;
 };
 
 }  // namespace
 
 std::unique_ptr<Layer> make_affine(const std::string& kind, const Shape& shape,
-                                   std::vector<float> scale, std::vector<float> shift) {
-  return std::make_unique<Affine>(kind, shape, std::move(scale), std::move(shift));
+                                   std::vector<float> scale, std::vector<float> shift,
+                                   int64_t stored_parameters) {
+  return std::make_unique<Affine>(kind, shape, std::move(scale), std::move(shift),
+                                  stored_parameters);
 }
 
 }  // namespace seqlift

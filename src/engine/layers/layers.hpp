@@ -44,9 +44,12 @@ struct DenseParams {
 std::unique_ptr<WeightedLinearLayer> make_dense(const DenseParams& p);
 
 // ---- affine.cpp: y = x * scale + shift elementwise with constant arrays ----
-/// scale/shift are empty or numel(shape) long (already broadcast).
+/// scale/shift are empty or numel(shape) long (already broadcast). stored_parameters:
+/// what the model file holds (a BatchNormalization: 4 per channel), for `inspect`;
+/// -1 = the arrays' size.
 std::unique_ptr<Layer> make_affine(const std::string& kind, const Shape& shape,
-                                   std::vector<float> scale, std::vector<float> shift);
+                                   std::vector<float> scale, std::vector<float> shift,
+                                   int64_t stored_parameters = -1);
 
 // ---- sum.cpp: y = sum_i coef_i * x_i of dynamic inputs of one shape ----
 std::unique_ptr<Layer> make_sum(const std::string& kind, const Shape& shape,
