@@ -175,7 +175,7 @@ TEST(RevCompBpnet, TargetsByNameAndSummationToDelta) {
   auto model = load_model(legacy("rcbpnet.h5"));
   EXPECT_EQ(indices("logcount", *model), (std::vector<int64_t>{0, 1}));
   EXPECT_EQ(indices("profile.3.1", *model), (std::vector<int64_t>{9}));  // predict's column
-  EXPECT_EQ(indices("profile:7,0", *model), (std::vector<int64_t>{9, 0}));
+  EXPECT_EQ(indices("logcount:1,0", *model), (std::vector<int64_t>{1, 0}));
   EXPECT_EQ(indices("profile", *model), (std::vector<int64_t>{-1}));  // profile target
   EXPECT_THROW(indices("profil", *model), UsageError);
   EXPECT_THROW(indices("profile.11.0", *model), UsageError);
