@@ -50,9 +50,16 @@ std::unique_ptr<Model> build_onnx(const KindCase& c, const std::string& dir) {
   return load_model(b.save(dir + "/k.onnx"));
 }
 
-void expect_forward(const Model& m, const Vec& x, const Vec& want, const std::string& what) {
+void expect_forward(const Model& m, const Vec& x, const Vec& want_in, const std::string& what) {
   const auto xf = to_float(x);
   const auto y = m.predict(xf.data(), 1);
+  // A Keras (L, C) output is written in Keras' own layout [L, C] (issue 17): compare the
+  // engine-layout formula [C, L] transposed.
+  Vec want = want_in;
+  const Shape& os = m.values()[m.outputs()[0]].shape;
+  if (what.rfind("Keras", 0) == 0 && os.size() == 2 && numel(os) == int64_t(want.size()))
+    for (int64_t l = 0; l < os[0]; ++l)
+      for (int64_t c = 0; c < os[1]; ++c) want[l * os[1] + c] = want_in[c * os[0] + l];
   ASSERT_EQ(y.size(), want.size()) << what;
   for (std::size_t i = 0; i < y.size(); ++i)
     EXPECT_NEAR(y[i], want[i], 1e-5 * std::max(1.0, std::fabs(want[i])))
