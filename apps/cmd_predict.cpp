@@ -43,9 +43,9 @@ Subcommand predict_command() {
             return [opt] {
               finish_sequence_options(opt->input, opt->args);
               const int threads = effective_threads(opt->threads, 0);
-              auto model = load_scoring_model(opt->model, opt->weights, opt->length,
-                                              opt->input.window.width,
-                                              parse_lambda_declarations(opt->lambdas));
+              auto model =
+                  load_scoring_model(opt->model, opt->weights, opt->length, opt->input.window.width,
+                                     parse_lambda_declarations(opt->lambdas));
               if (opt->input.fasta.empty() && opt->input.window.width == 0)
                 opt->input.window.width = model->input_length();  // as score does
               if (opt->logits) model->use_pre_activation_outputs();

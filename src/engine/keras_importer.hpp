@@ -7,9 +7,9 @@
 // (k, in, out) -> [out, in, k]; Flatten/Reshape reorder to Keras' (L, C) order).
 #pragma once
 #include <map>
-#include <set>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 

@@ -587,8 +587,7 @@ void OnnxImporter::import_graph() {
   for (auto& node : nodes) model.add_node(std::move(node));
   // Output values carry the graph output names (targets, columns and messages use them).
   for (std::size_t i = 0; i < outs.size(); ++i)
-    if (model.values()[outs[i]].producer >= 0 &&
-        std::count(outs.begin(), outs.end(), outs[i]) == 1)
+    if (model.values()[outs[i]].producer >= 0 && std::count(outs.begin(), outs.end(), outs[i]) == 1)
       model.values_mutable(outs[i]).name = g.output(static_cast<int>(i)).name();
   model.set_outputs(outs);
   model.prune_unused();

@@ -134,8 +134,8 @@ RegionResult score_region(const std::vector<std::unique_ptr<Explainer>>& explain
   const int64_t n_in = 4 * length;
   RegionResult res;
   for (const auto& ex : explainers)
-    append_targets(res.e, explain_strand(*ex, x, refs, K, length, revcomp_average, extra,
-                                         extra_other));
+    append_targets(res.e,
+                   explain_strand(*ex, x, refs, K, length, revcomp_average, extra, extra_other));
   res.ohe.assign(x, x + n_in);
   if (minus_strand) {  // back to + orientation
     reverse_complement_rows(res.ohe.data(), 1, length);
