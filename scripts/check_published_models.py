@@ -4,7 +4,7 @@
 prints, per model, the worst relative prediction error and the worst summation-to-delta
 error relative to max(1, |pred|).
 
-Usage: scripts/check_real_models.py BUILD/seqlift [SHARED/real_models] [folder-filter]
+Usage: scripts/check_published_models.py BUILD/seqlift [SHARED/real_models] [folder-filter]
 """
 import json
 import os
