@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "seqlift/cores.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
 
@@ -92,7 +93,7 @@ void add_threads_option(CLI::App& cmd, int& threads) {
 }
 
 int resolve_threads(int threads) {
-  return threads > 0 ? threads : omp_get_num_procs();
+  return threads > 0 ? threads : usable_cores();
 }
 
 namespace {

@@ -8,6 +8,7 @@
 
 #include "common.hpp"
 #include "seqlift/cleanup.hpp"
+#include "seqlift/cores.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
 
@@ -35,6 +36,7 @@ std::vector<seqlift::app::Subcommand> subcommands() {
 
 int main(int argc, char** argv) {
   seqlift::install_signal_cleanup();
+  seqlift::set_default_threads();
   seqlift::app::set_command_line(argc, argv);
   CLI::App app{"seqlift " SEQLIFT_VERSION
                ": DeepLIFT contribution scores for genomics sequence models",

@@ -12,7 +12,7 @@
 # Usage: [REPEAT=N] [THREADS=T] [WINDOW=W] [TORCH=0 to skip torch] bench/ism.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-T=${THREADS:-$(nproc)}
+T=${THREADS:-$(bash scripts/cores.sh)}
 REPEAT=${REPEAT:-3}
 WINDOW=${WINDOW:-0}
 PY=/usr/bin/python3

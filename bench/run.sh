@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 THREADS=("${@:-1 2}")
 [ $# -eq 0 ] && THREADS=(1 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$(nproc)" --target seqlift_cli sgemm_probe >/dev/null
+cmake --build build -j "$(bash scripts/cores.sh)" --target seqlift_cli sgemm_probe >/dev/null
 B=build/seqlift
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$(nproc)" --target seqlift_cli >/dev/null
+cmake --build build -j "$(bash scripts/cores.sh)" --target seqlift_cli >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 sizes=("$@")

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 CXX=clang++ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEQLIFT_FUZZ=ON \
   -DSEQLIFT_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz fuzz_keras fuzz_fai >/dev/null
+cmake --build build-fuzz -j "$(bash scripts/cores.sh)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz fuzz_keras fuzz_fai >/dev/null
 C=build-fuzz/corpus
 mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz $C/keras $C/fai build-fuzz/findings
 cp tests/data/peer/zoo/x.fa $C/fasta/zoo_x.fa
@@ -55,7 +55,7 @@ run_target() {  # one target; its log and verdict under build-fuzz/
   fi
 }
 # One target per core at a time.
-jobs=$(nproc)
+jobs=$(bash scripts/cores.sh)
 pids=()
 for t in fasta bed meme onnx npz keras fai; do
   run_target "$t" & pids+=($!)

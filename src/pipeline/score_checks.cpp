@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "seqlift/cores.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/targets.hpp"
@@ -67,7 +68,7 @@ void check_memory(int64_t K, int64_t n_in, int64_t T, int64_t parallel) {
 }
 
 int effective_threads(int requested, int64_t items) {
-  const int cores = omp_get_num_procs();
+  const int cores = usable_cores();
   int t = requested > 0 ? requested : cores;
   if (t > cores) {
     log_warn("--threads " + std::to_string(t) + " is more than the " + std::to_string(cores) +

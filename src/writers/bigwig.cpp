@@ -88,7 +88,8 @@ void write_bigwig(const std::string& path, TrackAssembler& track) {
     track.assemble([&](const std::string& chrom, int64_t start, const float* values, int64_t n) {
       if (bwAddIntervalSpanSteps(fp, chrom.c_str(), static_cast<uint32_t>(start), 1, 1, values,
                                  static_cast<uint32_t>(n)))
-        throw IoError(path + ": cannot add values at " + chrom + ":" + std::to_string(start));
+        throw IoError(path + ": the bigWig was not written completely (cannot add values at " +
+                      chrom + ":" + std::to_string(start) + ": disk full?); nothing written");
     });
   } catch (...) {
     bwClose(fp);
