@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 jobs=$(bash scripts/cores.sh)
+echo "== $(date -u +%H:%M:%S) built after $((SECONDS / 60)) min; $jobs usable cores (nproc $(nproc), cpu.max $(cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo none)) =="
 # In-process tests use OpenMP's default team: one thread per usable core, not per CPU
 # the container can see.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$jobs}
@@ -35,5 +36,5 @@ if [ "${CI:-}" = "true" ] || [ "${SEQLIFT_FULL_TESTS:-0}" = "1" ]; then
   else
     echo "== fuzzers SKIPPED: $((SECONDS / 60)) min spent of a ${TEST_BUDGET_MIN:-40} min budget =="
   fi
-  echo "== all stages done after $((SECONDS / 60)) min =="
+  echo "== all stages done after $((SECONDS / 60)) min on $jobs cores (nproc $(nproc)) =="
 fi
