@@ -7,6 +7,7 @@
 
 #include "seqlift/cores.hpp"
 #include "seqlift/error.hpp"
+#include "seqlift/isa.hpp"
 #include "seqlift/log.hpp"
 
 namespace seqlift::app {
@@ -123,8 +124,8 @@ const std::string& command_line() {
 
 void log_summary(const std::string& what, const std::vector<std::string>& files) {
   char buf[128];
-  std::snprintf(buf, sizeof buf, "; %.2f s; peak RSS %.1f MB", elapsed_seconds(),
-                peak_rss_bytes() / 1048576.0);
+  std::snprintf(buf, sizeof buf, "; %.2f s; peak RSS %.1f MB; %s", elapsed_seconds(),
+                peak_rss_bytes() / 1048576.0, build_isa());
   std::string wrote;
   for (const auto& f : files) wrote += (wrote.empty() ? "; wrote " : ", ") + f;
   log_info(what + buf + wrote);

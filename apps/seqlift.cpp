@@ -10,6 +10,7 @@
 #include "seqlift/cleanup.hpp"
 #include "seqlift/cores.hpp"
 #include "seqlift/error.hpp"
+#include "seqlift/isa.hpp"
 #include "seqlift/log.hpp"
 
 namespace {
@@ -35,13 +36,20 @@ std::vector<seqlift::app::Subcommand> subcommands() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  try {  // first: the AVX-512 twin, when the CPU has it, does the whole run
+    seqlift::hand_over_to_widest_isa(argv);
+  } catch (const seqlift::UsageError& e) {
+    std::cerr << "seqlift: " << e.what() << "\n";
+    return 1;
+  }
   seqlift::install_signal_cleanup();
   seqlift::set_default_threads();
   seqlift::app::set_command_line(argc, argv);
   CLI::App app{"seqlift " SEQLIFT_VERSION
                ": DeepLIFT contribution scores for genomics sequence models",
                "seqlift"};
-  app.set_version_flag("--version", SEQLIFT_VERSION);
+  app.set_version_flag(
+      "--version", std::string("seqlift ") + SEQLIFT_VERSION + " (" + seqlift::build_isa() + ")");
   app.require_subcommand(1);
   app.fallthrough();  // -q/--quiet may follow the subcommand
   bool quiet = false;

@@ -15,6 +15,12 @@
 #   (1 + K) forward rows + K x T backward rows (a backward costs about one forward).
 # Each workload runs REPEAT times (default 3) and the fastest run is reported: this
 # machine is a shared VM whose timings drift by 10-20% between runs.
+# The ISA is the one seqlift picks at run time (AVX-512 through its x86-64-v4 twin where the
+# CPU has it; SEQLIFT_ISA=avx2 caps it) and the sgemm probe is built for that same ISA.
+# The peer: when tangermeme is importable (PYTHONPATH=DIR holding the tangermeme package,
+# fetched outside the repository; Debian's python3-torch, -numba, -tqdm, -pandas) W1 and W2
+# also run tangermeme's deep_lift_shap on the same architecture, shuffles and targets,
+# same threads, on the first PEER_REGIONS sequences (default 8), and print the ratio.
 # Usage: [REPEAT=N] [ONLY="W1 W4"] bench/run.sh [THREADS...]   (default: 1 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +29,16 @@ THREADS=("${@:-1 2}")
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(bash scripts/cores.sh)" --target seqlift_cli sgemm_probe >/dev/null
 B=build/seqlift
+ISA=$($B --version | sed -n 's/.*(\(.*\)).*/\1/p')
+PROBE=build/sgemm_probe
+if [ "$ISA" = avx512 ]; then
+  cmake --build build --target sgemm_probe_v4 >/dev/null
+  PROBE=build/sgemm_probe_v4
+fi
+echo "# $(date -u +%FT%TZ) CPU: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'); seqlift ISA: $ISA; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+PEER=0
+if /usr/bin/python3 -c "import tangermeme, torch" 2>/dev/null; then PEER=1; else
+  echo "# tangermeme not importable: no peer column (see the header of this script)" >&2; fi
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 FIX=tests/data/peer
@@ -39,7 +55,7 @@ run() {  # name threads model fasta n targets T
   local name=$1 t=$2 model=$3 fa=$4 n=$5 targets=$6 T=$7 F=$8 K=20
   local sg start end s
   secs=""
-  sg=$(build/sgemm_probe "$t" 2)
+  sg=$($PROBE "$t" 2)
   for _ in $(seq "${REPEAT:-3}"); do
     start=$(date +%s.%N)
     /usr/bin/time -f "%M" -o "$W/rss" $B -q score --model "$model" --fasta "$fa" --n-refs $K \
@@ -63,9 +79,25 @@ if want W4 && /usr/bin/python3 -c "import torch, onnx" 2>/dev/null; then
 elif want W4; then
   echo "W4 skipped: needs python3-torch and python3-onnx (apt-get install python3-torch python3-onnx)" >&2
 fi
+peer() {  # name threads kind fasta targets: tangermeme on the same workload, ratio to $secs/n
+  local name=$1 t=$2 kind=$3 fa=$4 targets=$5 n=$6 best="" s
+  [ "$PEER" = 1 ] || return 0
+  for _ in $(seq "${PEER_REPEAT:-1}"); do
+    s=$(/usr/bin/python3 bench/tangermeme_peer.py "$kind" "$fa" "$targets" 20 "$t" "${PEER_REGIONS:-8}")
+    if [ -z "$best" ] || [ "$(echo "$s < $best" | bc -l)" = 1 ]; then best=$s; fi
+  done
+  awk -v name="$name" -v t="$t" -v a="$secs" -v n="$n" -v b="$best" -v isa="$ISA" \
+    'BEGIN { printf "%-4s %-7d seqlift %.4f s/region (%s), tangermeme %.4f s/region: %.1fx\n", name, t, a / n, isa, b, b / (a / n) }'
+}
 for t in "${THREADS[@]}"; do
-  if want W1; then run W1 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 0 1 "$F_BPNET"; fi
-  if want W2; then run W2 "$t" $FIX/basset/model.onnx "$W/w2.fa" 256 all 3 "$F_BASSET"; fi
+  if want W1; then
+    run W1 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 0 1 "$F_BPNET"
+    peer W1 "$t" bpnet "$W/w1.fa" 0 64
+  fi
+  if want W2; then
+    run W2 "$t" $FIX/basset/model.onnx "$W/w2.fa" 256 all 3 "$F_BASSET"
+    peer W2 "$t" basset "$W/w2.fa" 0,1,2 256
+  fi
   if want W3; then run W3 "$t" $FIX/bpnet/model.onnx "$W/w1.fa" 64 all 2 "$F_BPNET"; fi
   if [ "$W4_OK" = 1 ]; then
     n4=$(grep -c '>' "$W/w4.fa")

@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
-CXX=clang++ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEQLIFT_FUZZ=ON \
+CXX=clang++ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" -DSEQLIFT_FUZZ=ON \
   -DSEQLIFT_BUILD_TESTS=OFF >/dev/null
 cmake --build build-fuzz -j "$(bash scripts/cores.sh)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz fuzz_keras fuzz_fai >/dev/null
 C=build-fuzz/corpus

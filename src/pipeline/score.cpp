@@ -16,6 +16,7 @@
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/extra_inputs.hpp"
+#include "seqlift/isa.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/predict.hpp"
@@ -160,6 +161,7 @@ std::string score_provenance(const ScoreOptions& o, const std::vector<std::strin
   nlohmann::ordered_json j;
   j["program"] = "seqlift";
   j["version"] = SEQLIFT_VERSION;
+  j["isa"] = build_isa();
   j["command"] = o.command_line;
   j["model"] = o.model;
   j["model_sha256"] = file_digest(o.model);

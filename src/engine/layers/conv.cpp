@@ -166,11 +166,16 @@ class Conv final : public WeightedLinearLayer {
     for (int64_t c = 0; c < p_.in_channels; ++c)
       for (int64_t k = 0; k < p_.kernel; ++k) {
         float* col = cols.data() + (c * p_.kernel + k) * lo;
-        const int64_t shift = k * p_.dilation - p_.pad_left;
-        for (int64_t l = 0; l < lo; ++l) {
-          const int64_t i = l * p_.stride + shift;
-          col[l] = (i >= 0 && i < li) ? x[c * li + i] : 0.0f;
-        }
+        int64_t first, last;  // rows reading inside the input; zeros around them
+        tap_range(k, first, last);
+        last = std::max(first, last);
+        const int64_t at = c * li + k * p_.dilation - p_.pad_left;  // input index of row 0
+        std::fill(col, col + first, 0.0f);
+        if (p_.stride == 1)
+          for (int64_t l = first; l < last; ++l) col[l] = x[at + l];
+        else
+          for (int64_t l = first; l < last; ++l) col[l] = x[at + l * p_.stride];
+        std::fill(col + last, col + lo, 0.0f);
       }
   }
 
@@ -187,11 +192,13 @@ class Conv final : public WeightedLinearLayer {
         for (int64_t c = 0; c < p_.in_channels; ++c)
           for (int64_t k = 0; k < p_.kernel; ++k) {
             const float* col = cols.data() + (c * p_.kernel + k) * lo;
-            const int64_t shift = k * p_.dilation - p_.pad_left;
-            for (int64_t l = 0; l < lo; ++l) {
-              const int64_t i = l * p_.stride + shift;
-              if (i >= 0 && i < li) mi[c * li + i] += col[l];
-            }
+            int64_t first, last;
+            tap_range(k, first, last);
+            const int64_t at = c * li + k * p_.dilation - p_.pad_left;
+            if (p_.stride == 1)
+              for (int64_t l = first; l < last; ++l) mi[at + l] += col[l];
+            else
+              for (int64_t l = first; l < last; ++l) mi[at + l * p_.stride] += col[l];
           }
       }
       return;
