@@ -2,6 +2,7 @@
 // exact), the DeepLIFT authors' genomics model, and summation-to-delta everywhere.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 
 #include "seqlift/deeplift.hpp"
@@ -133,7 +134,14 @@ TEST_P(SummationToDelta, HoldsForEveryPair) {
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, SummationToDelta,
     ::testing::Combine(::testing::Values("zoo", "zoo_overlap", "basset", "bpnet"),
-                       ::testing::Values(Rule::kRescale, Rule::kRevealCancel, Rule::kGenomics)));
+                       ::testing::Values(Rule::kRescale, Rule::kRevealCancel, Rule::kGenomics)),
+    [](const ::testing::TestParamInfo<std::tuple<const char*, Rule>>& info) {
+      std::string name =
+          std::string(std::get<0>(info.param)) + "_" + rule_string(std::get<1>(info.param));
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      return name;
+    });
 
 TEST(PeerDeepLift, BpnetPerPairMatchesCaptum) {
   const std::string dir = test::test_data("peer/bpnet");
@@ -244,8 +252,7 @@ TEST(DeepLiftPaper, KerasJsonGenomicsFlatReference) {
              "keras2_conv1d_record_5_model_PQzyq_modelJson.json");
 }
 TEST(DeepLiftPaper, KerasJsonRescaleFlatReference) {
-  check_flat(Rule::kRescale, "rescale_flat_t",
-             "keras2_conv1d_record_5_model_PQzyq_modelJson.json");
+  check_flat(Rule::kRescale, "rescale_flat_t", "keras2_conv1d_record_5_model_PQzyq_modelJson.json");
 }
 
 TEST(DeepLiftPaper, RescaleDinucleotideHypothetical) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -77,7 +78,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadMeme{"MEME version 4\nMOTIF a\nletter-probability matrix: alength= 4\n",
                               "line 3: motif a: matrix header has no w="},
                       BadMeme{"MEME version 4\n", "no motifs"},
-                      BadMeme{"MEME version 4\nMOTIF a\n", "has no letter-probability matrix"}));
+                      BadMeme{"MEME version 4\nMOTIF a\n", "has no letter-probability matrix"}),
+    [](const ::testing::TestParamInfo<BadMeme>& info) {  // the expected message, as a name
+      std::string name;
+      for (char c : std::string(info.param.fragment))
+        if (std::isalnum(static_cast<unsigned char>(c))) name += c;
+      return name + "_" + std::to_string(info.index);
+    });
 
 TEST(Seqlets, RecursiveFindsPlantedSpansOfBothSigns) {
   std::vector<std::vector<float>> x(20, std::vector<float>(200));
