@@ -7,6 +7,9 @@
 
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
+#include "seqlift/extra_inputs.hpp"
+#include "seqlift/output.hpp"
+#include "seqlift/score.hpp"
 
 namespace seqlift {
 
@@ -35,7 +38,8 @@ std::vector<float> predict_batch(const Model& model, const float* x, int64_t n, 
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t b0 = c * kChunk, b = std::min(kChunk, n - b0);
-    auto part = model.predict(x + b0 * in_size, b, extra ? extra + b0 * model.extra_size() : nullptr);
+    auto part =
+        model.predict(x + b0 * in_size, b, extra ? extra + b0 * model.extra_size() : nullptr);
     std::memcpy(y.data() + b0 * out_size, part.data(), part.size() * sizeof(float));
   }
   return y;
@@ -65,10 +69,6 @@ std::vector<std::string> output_columns(const Model& model) {
   return cols;
 }
 
-}  // namespace seqlift
-
-namespace seqlift {
-
 void select_outputs(Model& model, const std::string& names) {
   std::vector<int> keep;
   std::string all;
@@ -88,6 +88,55 @@ void select_outputs(Model& model, const std::string& names) {
   }
   model.set_outputs(keep);
   model.prune_unused();
+}
+
+PredictSummary run_predict(const PredictOptions& options) {
+  PredictOptions o = options;
+  PredictSummary summary;
+  summary.threads = effective_threads(o.threads, 0);
+  auto model = load_scoring_model(o.model, o.weights, o.length, o.input.window.width,
+                                  parse_lambda_declarations(o.lambdas));
+  if (o.input.fasta.empty() && o.input.window.width == 0)
+    o.input.window.width = model->input_length();  // as score does
+  if (o.logits) model->use_pre_activation_outputs();
+  if (!o.outputs.empty()) select_outputs(*model, o.outputs);
+  const ExtraInputs extras(*model, o.extra_inputs);
+  SequenceSource source(o.input);
+  const std::string src_name = !o.input.fasta.empty()     ? o.input.fasta
+                               : !o.input.regions.empty() ? o.input.regions
+                                                          : "--region";
+  OutputFile out(o.output);
+  std::fprintf(out.get(), "name");
+  for (const auto& c : output_columns(*model)) std::fprintf(out.get(), "\t%s", c.c_str());
+  std::fputc('\n', out.get());
+  std::vector<Region> batch;
+  Region region;
+  // Batches of 256 sequences: enough to keep every thread busy, few enough that memory
+  // does not grow with the input.
+  auto flush = [&] {
+    auto x = encode_batch(batch, model->input_length(), src_name);
+    std::vector<float> extra(batch.size() * extras.size());
+    for (std::size_t i = 0; i < batch.size() && extras.size() > 0; ++i)
+      extras.fill(batch[i], extra.data() + i * extras.size());
+    auto y = predict_batch(*model, x.data(), int64_t(batch.size()), summary.threads,
+                           extra.empty() ? nullptr : extra.data());
+    const int64_t t = model->output_size();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      std::fputs(batch[i].name.c_str(), out.get());
+      for (int64_t j = 0; j < t; ++j) std::fprintf(out.get(), "\t%.9g", y[i * t + j]);
+      std::fputc('\n', out.get());
+    }
+    summary.sequences += int64_t(batch.size());
+    batch.clear();
+  };
+  while (source.next(region)) {
+    batch.push_back(std::move(region));
+    if (batch.size() == 256) flush();
+  }
+  if (!batch.empty()) flush();
+  out.commit();
+  source.report();
+  return summary;
 }
 
 }  // namespace seqlift
