@@ -37,13 +37,16 @@ Subcommand shuffle_command() {
             return [opt] {
               opt->refs.seed = parse_seed(opt->seed);
               auto& o = *opt;
-              if (o.refs.kind.rfind("flat:", 0) == 0)
+              const ReferenceKind kind = parse_reference_kind(o.refs.kind);
+              if (kind == ReferenceKind::kFlat)
                 throw UsageError("--kind flat has no sequences to write");
+              if (kind == ReferenceKind::kFasta)
+                throw UsageError("--kind " + o.refs.kind +
+                                 ": a FASTA file of references has nothing to generate");
               // gc-genome draws windows from --genome; the input is --fasta or --regions in it.
               SequenceSourceOptions in = o.input;
-              if (o.refs.kind == "gc-genome") {
-                o.refs.genome = o.input.genome;
-                if (o.refs.genome.empty()) throw UsageError("--kind gc-genome needs --genome");
+              if (kind == ReferenceKind::kGcGenome) {
+                if (o.input.genome.empty()) throw UsageError("--kind gc-genome needs --genome");
                 if (!in.fasta.empty()) in.genome.clear();
               }
               finish_sequence_options(in, o.args);
@@ -53,10 +56,9 @@ Subcommand shuffle_command() {
               Region region;
               int64_t n = 0;
               while (source.next(region)) {
-                if (!refs) {
-                  o.refs.length = static_cast<int64_t>(region.sequence.size());
-                  refs = make_reference_source(o.refs);
-                }
+                if (!refs)
+                  refs = make_reference_source(references_for_input(
+                      o.refs, o.input.genome, static_cast<int64_t>(region.sequence.size())));
                 const auto seqs = refs->sequences(region);
                 for (std::size_t k = 0; k < seqs.size(); ++k)
                   write_fasta_record(out.get(), region.name + "_ref" + std::to_string(k), seqs[k]);

@@ -23,6 +23,19 @@ struct ReferenceOptions {
   int64_t length = 0;   ///< gc-genome: window length (the model's input length)
 };
 
+/// What ReferenceOptions::kind names. Parsed in this one place; every subcommand asks it.
+enum class ReferenceKind { kDinuc, kDinucUniform, kGc, kGcGenome, kFlat, kFasta };
+
+/// The built-in names, "flat:..." and otherwise a FASTA path (an existing file, or any
+/// name containing a '.'); throws UsageError for anything else.
+ReferenceKind parse_reference_kind(const std::string& kind);
+
+/// The options a run uses for input sequences of `length` bp: gc-genome draws
+/// `length`-bp windows from `input_genome` unless options.genome names another genome.
+/// Other kinds are returned unchanged. Throws UsageError for an unknown kind.
+ReferenceOptions references_for_input(ReferenceOptions options, const std::string& input_genome,
+                                      int64_t length);
+
 /// Produces references for each region. make() is thread-safe unless ordered() is true,
 /// in which case it must be called once per region, in input order, from one thread.
 class ReferenceSource {
@@ -38,7 +51,8 @@ class ReferenceSource {
   virtual std::string describe() const = 0;
 };
 
-/// Throws UsageError for an unknown kind, InputError for unreadable files.
+/// A generated kind (not kFasta: see make_fasta_references). Throws UsageError for an
+/// unknown kind or a FASTA path, InputError for unreadable files.
 std::unique_ptr<ReferenceSource> make_reference_source(const ReferenceOptions& options);
 
 /// References read from a FASTA file holding `per_region` consecutive records per input

@@ -1,5 +1,7 @@
 // `seqlift ism`: saturation mutagenesis of every region, effects written like score's
 // arrays, a per-base max |effect| track, and the per-region correlation with DeepLIFT.
+#include "seqlift/ism.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -7,7 +9,6 @@
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
-#include "seqlift/ism.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/output.hpp"
@@ -45,9 +46,9 @@ namespace {
 
 // The T target values of one output row.
 struct TargetMap {
-  std::vector<int64_t> index;    ///< flattened output indices (empty for a profile target)
+  std::vector<int64_t> index;  ///< flattened output indices (empty for a profile target)
   int64_t profile_offset = -1, profile_size = 0;
-  std::vector<double> weights;   ///< profile: softmax(l - mean l) of the unmutated sequence
+  std::vector<double> weights;  ///< profile: softmax(l - mean l) of the unmutated sequence
 
   int64_t count() const { return profile_offset >= 0 ? 1 : static_cast<int64_t>(index.size()); }
   void set_reference(const float* y) {
@@ -127,17 +128,14 @@ IsmSummary run_ism(const IsmOptions& options) {
     ExplainOptions eo;
     eo.rule = o.rule;
     eo.explain_activated = o.activated;
-    if (!profile.empty()) eo.profile_output = profile;
-    else eo.targets = {tm.index.front()};
+    if (!profile.empty())
+      eo.profile_output = profile;
+    else
+      eo.targets = {tm.index.front()};
     explainer = std::make_unique<Explainer>(*model, eo);
-    ReferenceOptions r = o.references;
-    if (r.kind == "gc-genome") {
-      if (r.genome.empty()) r.genome = o.input.genome;
-      r.length = L;
-    }
-    refs = make_reference_source(r);
-    if (refs->ordered())
+    if (parse_reference_kind(o.references.kind) == ReferenceKind::kFasta)
       throw UsageError("ism: --references must be a generated kind, not a FASTA file");
+    refs = make_reference_source(references_for_input(o.references, o.input.genome, L));
   }
   const RegionCount counted = count_regions(o.input);
   log_info("ism: " + std::to_string(counted.regions) + " regions, positions [" +
@@ -150,8 +148,8 @@ IsmSummary run_ism(const IsmOptions& options) {
 
   SequenceSource source(o.input);
   std::unique_ptr<NpzWriter> npz;
-  int m_ism = -1, m_ohe = -1, m_pred = -1, m_corr = -1, m_names = -1, m_targets = -1,
-      m_chrom = -1, m_start = -1, m_end = -1;
+  int m_ism = -1, m_ohe = -1, m_pred = -1, m_corr = -1, m_names = -1, m_targets = -1, m_chrom = -1,
+      m_start = -1, m_end = -1;
   const int64_t N = counted.regions;
   if (!o.npz.empty()) {
     npz = std::make_unique<NpzWriter>(o.npz);
@@ -252,7 +250,8 @@ IsmSummary run_ism(const IsmOptions& options) {
     if (track) {
       std::vector<float> mx(whi - wlo, 0.0f);
       for (int64_t j = wlo; j < whi; ++j)
-        for (int c = 0; c < 4; ++c) mx[j - wlo] = std::max(mx[j - wlo], std::fabs(effects[c * L + j]));
+        for (int c = 0; c < 4; ++c)
+          mx[j - wlo] = std::max(mx[j - wlo], std::fabs(effects[c * L + j]));
       track->add(chrom, start + wlo, start + whi, mx.data());
     }
     if (tsv)
@@ -264,8 +263,10 @@ IsmSummary run_ism(const IsmOptions& options) {
     summary.mutants += static_cast<int64_t>(muts.size());
   }
   source.report();
-  if (n_corr) summary.mean_corr /= n_corr;
-  else summary.mean_corr = std::numeric_limits<double>::quiet_NaN();
+  if (n_corr)
+    summary.mean_corr /= n_corr;
+  else
+    summary.mean_corr = std::numeric_limits<double>::quiet_NaN();
   if (npz) npz->commit();
   if (track) write_bigwig(o.bigwig, *track);
   if (tsv) tsv->commit();

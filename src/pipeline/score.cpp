@@ -47,15 +47,11 @@ std::vector<int64_t> parse_targets(const std::string& spec, int64_t outputs) {
 
 namespace {
 
-bool is_file(const std::string& p) {
-  return access(p.c_str(), F_OK) == 0;
-}
-
 std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int length,
                                                  int64_t regions) {
   const std::string& kind = o.references.kind;
-  if (!is_builtin_references(kind) && (is_file(kind) || kind.find('.') != std::string::npos)) {
-    if (!is_file(kind)) throw IoError(kind + ": no such references file");
+  if (parse_reference_kind(kind) == ReferenceKind::kFasta) {
+    if (access(kind.c_str(), F_OK) != 0) throw IoError(kind + ": no such references file");
     if (o.input.shard_count > 1)
       throw UsageError("--references FILE cannot be combined with --shard");
     const int64_t records = count_fasta_records(kind);
@@ -67,12 +63,7 @@ std::unique_ptr<ReferenceSource> open_references(const ScoreOptions& o, int leng
                        std::to_string(regions) + ")");
     return make_fasta_references(kind, records / regions);
   }
-  ReferenceOptions r = o.references;
-  if (kind == "gc-genome") {
-    if (r.genome.empty()) r.genome = o.input.genome;
-    r.length = length;
-  }
-  return make_reference_source(r);
+  return make_reference_source(references_for_input(o.references, o.input.genome, length));
 }
 
 void reverse_complement_rows(float* data, int64_t rows, int64_t length) {
@@ -224,7 +215,8 @@ ScoreSummary run_score(const ScoreOptions& o_in) {
     note_input(o.input.genome + ".fai");
     note_input(o.input.genome + ".gzi");
   }
-  if (!is_builtin_references(o.references.kind)) note_input(o.references.kind);
+  if (parse_reference_kind(o.references.kind) == ReferenceKind::kFasta)
+    note_input(o.references.kind);
 
   auto model = load_scoring_model(o.model, o.weights, o.length, o.input.window.width,
                                   parse_lambda_declarations(o.lambdas));

@@ -32,11 +32,6 @@ void check_seed_and_counts(const ScoreOptions& o) {
   if (o.chunk < 1) throw UsageError("chunk size must be positive");
 }
 
-bool is_builtin_references(const std::string& kind) {
-  return kind == "dinuc" || kind == "dinuc-uniform" || kind == "gc" || kind == "gc-genome" ||
-         kind.rfind("flat:", 0) == 0;
-}
-
 std::vector<std::string> score_output_paths(const ScoreOptions& o,
                                             const std::vector<std::string>& labels) {
   std::vector<std::string> p = {o.npz, o.regions_out};

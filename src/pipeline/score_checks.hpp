@@ -11,7 +11,6 @@ namespace seqlift {
 
 /// --n-refs, --length, --width, --threads within what the run can represent.
 void check_seed_and_counts(const ScoreOptions& o);
-bool is_builtin_references(const std::string& kind);
 /// Every file a run with these options writes (modisco members included).
 std::vector<std::string> score_output_paths(const ScoreOptions& o,
                                             const std::vector<std::string>& labels);

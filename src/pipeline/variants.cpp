@@ -1,6 +1,8 @@
 // `seqlift variants`: reference and alternative alleles of VCF records scored in one
 // forward batch per chunk of records; effects per head; optional DeepLIFT contributions
 // of both alleles against references shared by the two (made from the REF window).
+#include "seqlift/variants.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -13,7 +15,6 @@
 #include "seqlift/output.hpp"
 #include "seqlift/predict.hpp"
 #include "seqlift/score.hpp"
-#include "seqlift/variants.hpp"
 
 namespace seqlift {
 
@@ -44,7 +45,8 @@ std::vector<Metric> metrics_of(const std::vector<Head>& heads) {
 // Predictions of sequence s averaged with its reverse complement's (row s + n): scalar
 // heads averaged, profile heads reversed first (the flattened head reversed, so a
 // [strands, L] or [L, strands] profile also swaps strands), then averaged.
-void revcomp_average(std::vector<float>& y, int64_t n, int64_t out, const std::vector<Head>& heads) {
+void revcomp_average(std::vector<float>& y, int64_t n, int64_t out,
+                     const std::vector<Head>& heads) {
   for (int64_t s = 0; s < n; ++s) {
     float* f = y.data() + s * out;
     const float* r = y.data() + (s + n) * out;
@@ -78,7 +80,10 @@ VariantSummary run_variants(const VariantOptions& o) {
   Genome genome(o.genome);
   for (const auto& h : heads)
     log_info(std::string("variants: head '") + h.name + "' (" + std::to_string(h.size) +
-             " values): " + (h.profile ? "profile (jsd)" : h.counts ? "counts (logfc)" : "scalar"));
+             " values): " +
+             (h.profile  ? "profile (jsd)"
+              : h.counts ? "counts (logfc)"
+                         : "scalar"));
 
   // DeepLIFT of both alleles against the same references.
   const bool deeplift = o.contributions || !o.npz.empty();
@@ -102,14 +107,9 @@ VariantSummary run_variants(const VariantOptions& o) {
         throw UsageError("variants: --target names one output value (got '" + target + "')");
     }
     explainer = std::make_unique<Explainer>(*model, eo);
-    ReferenceOptions r = o.references;
-    if (r.kind == "gc-genome") {
-      if (r.genome.empty()) r.genome = o.genome;
-      r.length = L;
-    }
-    refs = make_reference_source(r);
-    if (refs->ordered())
+    if (parse_reference_kind(o.references.kind) == ReferenceKind::kFasta)
       throw UsageError("variants: --references must be a generated kind, not a FASTA file");
+    refs = make_reference_source(references_for_input(o.references, o.genome, L));
     K = refs->count();
     log_info("variants: DeepLIFT target " + target + ", " + rule_string(o.rule) + " rule, " +
              refs->describe() + " (shared by both alleles)");
@@ -132,15 +132,14 @@ VariantSummary run_variants(const VariantOptions& o) {
   if (!o.vcf_out.empty()) {
     std::vector<InfoField> fields;
     for (const auto& m : metrics)
-      fields.push_back(heads[m.head].profile
-                           ? InfoField{"jsd_" + m.label, "seqlift: Jensen-Shannon distance of "
-                                                         "softmax(" + heads[m.head].name +
-                                                             ") between REF and ALT (natural log)"}
-                           : InfoField{"logfc_" + m.label, "seqlift: ALT - REF of " +
-                                                               heads[m.head].name +
-                                                               (heads[m.head].counts
-                                                                    ? " (log counts)"
-                                                                    : "")});
+      fields.push_back(
+          heads[m.head].profile
+              ? InfoField{"jsd_" + m.label,
+                          "seqlift: Jensen-Shannon distance of "
+                          "softmax(" +
+                              heads[m.head].name + ") between REF and ALT (natural log)"}
+              : InfoField{"logfc_" + m.label, "seqlift: ALT - REF of " + heads[m.head].name +
+                                                  (heads[m.head].counts ? " (log counts)" : "")});
     if (deeplift) {
       fields.push_back({"contrib_ref", "seqlift: DeepLIFT contribution of the REF allele bases"});
       fields.push_back({"contrib_alt", "seqlift: DeepLIFT contribution of the ALT allele bases"});
@@ -190,8 +189,8 @@ VariantSummary run_variants(const VariantOptions& o) {
       std::string why;
       if (!genome.has(v0.chrom)) {
         why = "unknown_chrom";
-        log_warn(vcf.path() + " record " + std::to_string(v0.record) + ": chromosome '" +
-                 v0.chrom + "' is not in " + o.genome + "; not scored");
+        log_warn(vcf.path() + " record " + std::to_string(v0.record) + ": chromosome '" + v0.chrom +
+                 "' is not in " + o.genome + "; not scored");
       } else if (rec.unusable.front().empty()) {
         const std::string g =
             genome.fetch(v0.chrom, v0.pos, v0.pos + static_cast<int64_t>(v0.ref.size()));
@@ -206,8 +205,10 @@ VariantSummary run_variants(const VariantOptions& o) {
         }
       }
       for (std::size_t a = 0; a < rec.alleles.size(); ++a) {
-        if (!why.empty()) status[r][a] = why;
-        else if (!rec.unusable[a].empty()) status[r][a] = rec.unusable[a];
+        if (!why.empty())
+          status[r][a] = why;
+        else if (!rec.unusable[a].empty())
+          status[r][a] = rec.unusable[a];
         if (status[r][a] != "ok") continue;
         if (ref_row[r] < 0) {
           ref_row[r] = static_cast<int64_t>(seqs.size());
@@ -289,8 +290,10 @@ VariantSummary run_variants(const VariantOptions& o) {
         const Variant& v = rec.alleles[a];
         const bool ok = status[r][a] == "ok";
         ++summary.alleles;
-        if (ok) ++summary.scored;
-        else if (status[r][a] != "ref_mismatch") ++summary.skipped;
+        if (ok)
+          ++summary.scored;
+        else if (status[r][a] != "ref_mismatch")
+          ++summary.skipped;
         joined += (a ? "," : "") + status[r][a];
         const float* yr = ok ? y.data() + ref_row[r] * out_size : nullptr;
         const float* ya = ok ? y.data() + alt_row[r][a] * out_size : nullptr;

@@ -1,5 +1,7 @@
 #include "seqlift/references.hpp"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
@@ -173,17 +175,46 @@ class FastaReferences final : public ReferenceSource {
 
 }  // namespace
 
-std::unique_ptr<ReferenceSource> make_reference_source(const ReferenceOptions& o) {
-  if (o.count <= 0) throw UsageError("--n-refs must be positive");
-  if (o.kind == "dinuc") return std::make_unique<DinucShuffles>(o.count, o.seed, false);
-  if (o.kind == "dinuc-uniform") return std::make_unique<DinucShuffles>(o.count, o.seed, true);
-  if (o.kind == "gc") return std::make_unique<GcMatched>(o.count, o.seed);
-  if (o.kind == "gc-genome") return make_gc_genome_references(o);
-  if (o.kind.rfind("flat:", 0) == 0) return std::make_unique<Flat>(o.kind.substr(5));
+ReferenceKind parse_reference_kind(const std::string& kind) {
+  if (kind == "dinuc") return ReferenceKind::kDinuc;
+  if (kind == "dinuc-uniform") return ReferenceKind::kDinucUniform;
+  if (kind == "gc") return ReferenceKind::kGc;
+  if (kind == "gc-genome") return ReferenceKind::kGcGenome;
+  if (kind.rfind("flat:", 0) == 0) return ReferenceKind::kFlat;
+  if (access(kind.c_str(), F_OK) == 0 || kind.find('.') != std::string::npos)
+    return ReferenceKind::kFasta;
   throw UsageError(
       "--references must be dinuc, dinuc-uniform, gc, gc-genome, flat:A,C,G,T or a FASTA file (got "
       "'" +
-      o.kind + "')");
+      kind + "')");
+}
+
+ReferenceOptions references_for_input(ReferenceOptions o, const std::string& input_genome,
+                                      int64_t length) {
+  if (parse_reference_kind(o.kind) != ReferenceKind::kGcGenome) return o;
+  if (o.genome.empty()) o.genome = input_genome;
+  o.length = length;
+  return o;
+}
+
+std::unique_ptr<ReferenceSource> make_reference_source(const ReferenceOptions& o) {
+  if (o.count <= 0) throw UsageError("--n-refs must be positive");
+  switch (parse_reference_kind(o.kind)) {
+    case ReferenceKind::kDinuc:
+      return std::make_unique<DinucShuffles>(o.count, o.seed, false);
+    case ReferenceKind::kDinucUniform:
+      return std::make_unique<DinucShuffles>(o.count, o.seed, true);
+    case ReferenceKind::kGc:
+      return std::make_unique<GcMatched>(o.count, o.seed);
+    case ReferenceKind::kGcGenome:
+      return make_gc_genome_references(o);
+    case ReferenceKind::kFlat:
+      return std::make_unique<Flat>(o.kind.substr(5));
+    case ReferenceKind::kFasta:
+      break;
+  }
+  throw UsageError("--references " + o.kind +
+                   ": a FASTA file of references is read only by score (K records per region)");
 }
 
 std::unique_ptr<ReferenceSource> make_fasta_references(const std::string& path,
