@@ -42,6 +42,9 @@ class Model {
   /// Total number of output scalars per sample (outputs concatenated in order).
   int64_t output_size() const;
   const std::string& source() const { return source_; }
+  /// Who reads each value: per value id, the indices of the nodes taking it as an input,
+  /// ascending (a node reading it twice is listed twice). Model outputs are not nodes.
+  std::vector<std::vector<int>> readers() const;
 
   /// Runs the network on `batch` one-hot inputs x[B, 4, L]; returns the outputs
   /// concatenated per sample [B, output_size()]. `extra` is [B, extra_size()] (the
@@ -57,8 +60,7 @@ class Model {
   /// under inputs); the outputs of the others stay empty.
   void forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
                    const std::vector<char>& keep, BufferPool& pool,
-                   const std::vector<char>* run_node = nullptr,
-                   const float* extra = nullptr) const;
+                   const std::vector<char>* run_node = nullptr, const float* extra = nullptr) const;
 
   // Building (used by importers).
   int add_value(const std::string& name, Shape shape, int producer);

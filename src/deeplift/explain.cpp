@@ -116,9 +116,8 @@ Explainer::Explainer(const Model& model, ExplainOptions options)
   std::vector<char> needed(model.values().size(), 0);
   for (const auto& t : target_at_) needed[t.first] = 1;
   for (const auto& t : output_at_) needed[t.first] = 1;
-  consumers_.assign(model.values().size(), 0);
-  for (const Node& node : model.nodes())
-    for (int v : node.inputs) ++consumers_[v];
+  consumers_.clear();
+  for (const auto& r : model.readers()) consumers_.push_back(static_cast<int>(r.size()));
   run_node_.assign(model.nodes().size(), 0);
   for (int i = static_cast<int>(model.nodes().size()) - 1; i >= 0; --i) {
     const Node& node = model.nodes()[i];

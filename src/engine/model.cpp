@@ -24,9 +24,8 @@ int64_t Model::extra_size() const {
 namespace {
 // Copies the extra inputs' rows (or zeros) into their activation buffers.
 template <class Take>
-void fill_extra(const std::vector<int>& extras, const std::vector<ValueInfo>& values,
-                int64_t batch, const float* extra, std::vector<std::vector<float>>& acts,
-                Take take) {
+void fill_extra(const std::vector<int>& extras, const std::vector<ValueInfo>& values, int64_t batch,
+                const float* extra, std::vector<std::vector<float>>& acts, Take take) {
   int64_t total = 0;
   for (int v : extras) total += numel(values[v].shape);
   int64_t at = 0;
@@ -58,8 +57,15 @@ void Model::add_node(Node node) {
   nodes_.push_back(std::move(node));
 }
 
-void Model::forward_all(const float* x, int64_t batch,
-                        std::vector<std::vector<float>>& acts, const float* extra) const {
+std::vector<std::vector<int>> Model::readers() const {
+  std::vector<std::vector<int>> r(values_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    for (int v : nodes_[i].inputs) r[v].push_back(static_cast<int>(i));
+  return r;
+}
+
+void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<float>>& acts,
+                        const float* extra) const {
   acts.resize(values_.size());
   const int64_t n_in = numel(values_[input_value_].shape);
   acts[input_value_].assign(x, x + n_in * batch);
@@ -79,18 +85,18 @@ void Model::forward_all(const float* x, int64_t batch, std::vector<std::vector<f
                         const std::vector<char>& keep, BufferPool& pool,
                         const std::vector<char>* run_node, const float* extra) const {
   auto runs = [&](std::size_t i) { return !run_node || (*run_node)[i]; };
-  // Index of the last node that reads each value.
+  // Index of the last running node that reads each value.
   std::vector<int> last_use(values_.size(), -1);
-  for (std::size_t i = 0; i < nodes_.size(); ++i)
-    if (runs(i))
-      for (int v : nodes_[i].inputs) last_use[v] = static_cast<int>(i);
+  const auto readers_of = readers();
+  for (std::size_t v = 0; v < values_.size(); ++v)
+    for (int i : readers_of[v])
+      if (runs(i)) last_use[v] = i;
   for (auto& a : acts) pool.give(a);
   acts.resize(values_.size());
   const int64_t n_in = numel(values_[input_value_].shape);
   acts[input_value_] = pool.take(n_in * batch);
   std::copy(x, x + n_in * batch, acts[input_value_].begin());
-  fill_extra(extra_inputs_, values_, batch, extra, acts,
-             [&](int64_t n) { return pool.take(n); });
+  fill_extra(extra_inputs_, values_, batch, extra, acts, [&](int64_t n) { return pool.take(n); });
   std::vector<const float*> ins;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if (!runs(i)) continue;

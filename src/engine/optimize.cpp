@@ -7,11 +7,11 @@
 namespace seqlift {
 namespace {
 
+// Readers of each value, counting a model output as one more (the caller reads it).
 std::vector<int> consumer_counts(const Model& model) {
-  std::vector<int> count(model.values().size(), 0);
-  for (const Node& n : model.nodes())
-    for (int v : n.inputs) ++count[v];
-  for (int v : model.outputs()) ++count[v];  // an output is read by the caller
+  std::vector<int> count;
+  for (const auto& r : model.readers()) count.push_back(static_cast<int>(r.size()));
+  for (int v : model.outputs()) ++count[v];
   return count;
 }
 
@@ -48,14 +48,13 @@ bool compose_index_maps(Model& model) {
 // A Conv read only through one index map, over a window [first, last) of its length.
 void narrow_convolutions(Model& model) {
   const auto count = consumer_counts(model);
+  const auto readers = model.readers();
   auto& nodes = model.nodes_mutable();
   for (std::size_t ci = 0; ci < nodes.size(); ++ci) {
     Node& conv = nodes[ci];
     const ConvParams* p = conv_params(*conv.layer);
     if (!p || count[conv.output] != 1) continue;
-    Node* reader = nullptr;
-    for (Node& n : nodes)
-      if (std::find(n.inputs.begin(), n.inputs.end(), conv.output) != n.inputs.end()) reader = &n;
+    Node* reader = readers[conv.output].empty() ? nullptr : &nodes[readers[conv.output][0]];
     std::vector<IndexSource> src;
     float fill;
     if (!reader || !index_map_sources(*reader->layer, src, fill)) continue;

@@ -58,10 +58,10 @@ struct MutantRunner::Impl {
   const Model& model;
   bool cone = false;
   int64_t block = 48;
-  std::vector<Kind> kind;        // per node
-  std::vector<int64_t> shift;    // per node (kShift): out[c, j] = in[c, j + shift]
-  std::vector<char> local;       // per value: computed by window
-  std::vector<char> frontier;    // per value: local and read whole (tail node or output)
+  std::vector<Kind> kind;                 // per node
+  std::vector<int64_t> shift;             // per node (kShift): out[c, j] = in[c, j + shift]
+  std::vector<char> local;                // per value: computed by window
+  std::vector<char> frontier;             // per value: local and read whole (tail node or output)
   std::vector<int64_t> channels, length;  // per local value: [C, L]
   std::vector<int> last_local_use;        // per value: last trunk node reading it
   int64_t cone_nodes = 0;
@@ -146,9 +146,10 @@ struct MutantRunner::Impl {
     for (int v : model.outputs())
       if (local[v]) frontier[v] = 1;
     last_local_use.assign(values.size(), -1);
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-      if (kind[i] != Kind::kTail)
-        for (int v : nodes[i].inputs) last_local_use[v] = static_cast<int>(i);
+    const auto readers = model.readers();
+    for (std::size_t v = 0; v < values.size(); ++v)
+      for (int i : readers[v])
+        if (kind[i] != Kind::kTail) last_local_use[v] = i;
     // Without a conv in the trunk nothing is gained.
     bool any_conv = false;
     for (Kind k : kind) any_conv = any_conv || k == Kind::kConv;
@@ -200,8 +201,8 @@ struct MutantRunner::Impl {
     if (static_cast<int64_t>(buf.size()) < n) buf.resize(n);
   }
 
-  void run_block(const std::vector<std::vector<float>>& ref, const float* x,
-                 const Mutation* muts, int64_t B, float* out, Scratch& s) const {
+  void run_block(const std::vector<std::vector<float>>& ref, const float* x, const Mutation* muts,
+                 int64_t B, float* out, Scratch& s) const {
     const auto& values = model.values();
     const auto& nodes = model.nodes();
     const int in = model.input_value();
