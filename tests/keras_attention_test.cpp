@@ -8,11 +8,11 @@
 #include <cmath>
 #include <random>
 
+#include "references/shuffle.hpp"
 #include "seqlift/deeplift.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/fasta.hpp"
 #include "seqlift/npy.hpp"
-#include "seqlift/shuffle.hpp"
 #include "test_util.hpp"
 
 namespace seqlift {

@@ -21,8 +21,8 @@
 #include "seqlift/references.hpp"
 #include "seqlift/score.hpp"
 #include "seqlift/targets.hpp"
-#include "seqlift/track.hpp"
 #include "test_util.hpp"
+#include "writers/track.hpp"
 
 namespace seqlift {
 namespace {

@@ -10,10 +10,10 @@
 #include <random>
 #include <set>
 
+#include "references/shuffle.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
-#include "seqlift/shuffle.hpp"
 #include "test_util.hpp"
 
 namespace seqlift {

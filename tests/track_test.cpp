@@ -1,6 +1,6 @@
 // TrackAssembler against a brute-force midpoint rule, with enough windows to spill
 // several sorted index runs to disk and merge them.
-#include "seqlift/track.hpp"
+#include "writers/track.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,12 +10,12 @@
 #include <set>
 #include <sstream>
 
+#include "references/shuffle.hpp"
 #include "seqlift/deeplift.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/fasta.hpp"
 #include "seqlift/npy.hpp"
-#include "seqlift/shuffle.hpp"
 #include "test_util.hpp"
 
 namespace seqlift {

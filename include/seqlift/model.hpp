@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "seqlift/buffer_pool.hpp"
 #include "seqlift/layer.hpp"
 
 namespace seqlift {
+
+class BufferPool;  // engine internal (src/util/buffer_pool.hpp)
 
 struct Node {
   std::string name;  ///< ONNX node name (or output name when unnamed)

@@ -3,10 +3,11 @@
 #include <cstring>
 #include <set>
 
+#include "engine/layers/layers.hpp"
 #include "seqlift/deeplift.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
-#include "seqlift/layer.hpp"
+#include "util/buffer_pool.hpp"
 
 namespace seqlift {
 

@@ -6,6 +6,7 @@
 
 #include "engine/registry.hpp"
 #include "seqlift/error.hpp"
+#include "util/buffer_pool.hpp"
 
 namespace seqlift {
 

@@ -13,7 +13,7 @@
 #include "seqlift/npy.hpp"
 #include "seqlift/output.hpp"
 #include "seqlift/score.hpp"
-#include "seqlift/track.hpp"
+#include "writers/track.hpp"
 
 namespace seqlift {
 

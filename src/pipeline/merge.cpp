@@ -7,7 +7,7 @@
 #include "seqlift/genome.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/targets.hpp"
-#include "seqlift/track.hpp"
+#include "writers/track.hpp"
 
 namespace seqlift {
 

@@ -10,7 +10,7 @@
 #include "seqlift/npy.hpp"
 #include "seqlift/output.hpp"
 #include "seqlift/targets.hpp"
-#include "seqlift/track.hpp"
+#include "writers/track.hpp"
 
 namespace seqlift {
 namespace {

@@ -5,12 +5,12 @@
 #include <mutex>
 #include <random>
 
+#include "references/shuffle.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/regions.hpp"
-#include "seqlift/shuffle.hpp"
 
 namespace seqlift {
 namespace {

@@ -11,11 +11,11 @@
 #include <sstream>
 
 #include "references/gc_genome.hpp"
+#include "references/shuffle.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/fasta.hpp"
 #include "seqlift/log.hpp"
-#include "seqlift/shuffle.hpp"
 
 namespace seqlift {
 

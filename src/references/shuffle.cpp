@@ -1,4 +1,4 @@
-#include "seqlift/shuffle.hpp"
+#include "references/shuffle.hpp"
 
 #include <algorithm>
 #include <array>

@@ -9,7 +9,7 @@
 #include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/output.hpp"
-#include "seqlift/track.hpp"
+#include "writers/track.hpp"
 
 namespace seqlift {
 

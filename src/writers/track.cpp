@@ -1,4 +1,4 @@
-#include "seqlift/track.hpp"
+#include "writers/track.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,4 +1,4 @@
-// Reusable float buffers: hot loops take and give back buffers instead of allocating,
+// Internal: reusable float buffers: hot loops take and give back buffers instead of allocating,
 // so repeated calls touch no new pages. One pool per thread; not thread-safe.
 #pragma once
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Per-base tracks in genome coordinates from per-window values.
+// Internal: per-base tracks in genome coordinates from per-window values.
 // Windows are 0-based half-open [start, end) and may overlap or run off a chromosome.
 // Where windows overlap, a base takes its value from the window whose centre is
 // nearest (chrombpnet's midpoint rule; ties go to the window that starts first, then to the lower

@@ -1,4 +1,4 @@
-// Dinucleotide-preserving shuffles. Every shuffle keeps all 16 dinucleotide counts (N is
+// Internal: dinucleotide-preserving shuffles. Every shuffle keeps all 16 dinucleotide counts (N is
 // a symbol of its own) and the first and last base.
 #pragma once
 #include <cstdint>
