@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "common.hpp"
-#include "seqlift/cleanup.hpp"
 #include "seqlift/cores.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/isa.hpp"
 #include "seqlift/log.hpp"
+#include "seqlift/output.hpp"
 
 namespace {
 

@@ -9,7 +9,6 @@
 #include <fstream>
 
 #include "io/fai_check.hpp"
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
 #include "seqlift/output.hpp"
@@ -17,6 +16,7 @@
 #include "seqlift/regions.hpp"
 #include "seqlift/score.hpp"
 #include "test_util.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "seqlift/cleanup.hpp"
+#include "seqlift/output.hpp"
 
 namespace seqlift {
 

@@ -5,9 +5,9 @@
 #include "engine/keras_importer.hpp"
 #include "engine/onnx_importer.hpp"
 #include "engine/optimize.hpp"
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/model.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 namespace {

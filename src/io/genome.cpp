@@ -8,9 +8,9 @@
 #include <cstdlib>
 
 #include "io/fai_check.hpp"
-#include "seqlift/cleanup.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 

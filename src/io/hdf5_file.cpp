@@ -185,7 +185,7 @@ Hdf5Array Hdf5File::read_floats(const std::string& dataset) const {
 
 #include <unistd.h>
 
-#include "seqlift/cleanup.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 namespace {

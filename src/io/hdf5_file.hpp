@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "seqlift/cleanup.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 

@@ -15,6 +15,7 @@
 
 #include "seqlift/error.hpp"
 #include "seqlift/npy.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 

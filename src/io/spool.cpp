@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 

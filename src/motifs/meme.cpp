@@ -7,10 +7,10 @@
 #include <map>
 #include <sstream>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
 #include "seqlift/motifs.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 namespace {

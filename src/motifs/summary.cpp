@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "motifs/report.hpp"
-#include "seqlift/cleanup.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
@@ -18,6 +17,7 @@
 #include "seqlift/output.hpp"
 #include "seqlift/regions.hpp"
 #include "seqlift/targets.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 namespace {

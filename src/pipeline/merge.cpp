@@ -2,11 +2,11 @@
 
 #include <cmath>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/genome.hpp"
 #include "seqlift/npy.hpp"
 #include "seqlift/targets.hpp"
+#include "util/cleanup.hpp"
 #include "writers/track.hpp"
 
 namespace seqlift {

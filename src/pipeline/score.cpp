@@ -12,7 +12,6 @@
 #include "pipeline/progress.hpp"
 #include "pipeline/score_checks.hpp"
 #include "pipeline/sinks.hpp"
-#include "seqlift/cleanup.hpp"
 #include "seqlift/dna.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/extra_inputs.hpp"
@@ -21,6 +20,7 @@
 #include "seqlift/npy.hpp"
 #include "seqlift/predict.hpp"
 #include "seqlift/targets.hpp"
+#include "util/cleanup.hpp"
 #include "util/sha256.hpp"
 
 namespace seqlift {

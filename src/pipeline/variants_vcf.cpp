@@ -10,9 +10,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/log.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/variants.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 

@@ -1,7 +1,7 @@
 // Temporary-file table and signal handlers. The table is a list of fixed-size chunks that
 // only grows (a new chunk is published with an atomic store), so the handler can walk it
 // without locks and any number of temporaries can be registered.
-#include "seqlift/cleanup.hpp"
+#include "util/cleanup.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-// Output staging and the all-or-nothing transaction (see seqlift/cleanup.hpp).
+// Output staging and the all-or-nothing transaction (see util/cleanup.hpp).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,8 +9,8 @@
 #include <cstring>
 #include <mutex>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 namespace {

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <mutex>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/output.hpp"
+#include "util/cleanup.hpp"
 #include "writers/track.hpp"
 
 namespace seqlift {

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "seqlift/cleanup.hpp"
 #include "seqlift/error.hpp"
 #include "seqlift/npy.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 

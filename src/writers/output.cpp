@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "seqlift/error.hpp"
+#include "util/cleanup.hpp"
 
 namespace seqlift {
 
