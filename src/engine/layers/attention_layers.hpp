@@ -8,15 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "seqlift/layer.hpp"
+#include "engine/layers/layers.hpp"
 
 namespace seqlift {
 
 // ---- product.cpp: z = a (op) b of two computed tensors with numpy broadcasting ----
 /// op: "Add", "Sub" (linear, summed over broadcast axes) or "Mul" (two-player Shapley
 /// split m_a = m_z (b + b_r) / 2, m_b = m_z (a + a_r) / 2).
-std::unique_ptr<Layer> make_broadcast_binary(const std::string& op, const Shape& a,
-                                             const Shape& b);
+std::unique_ptr<Layer> make_broadcast_binary(const std::string& op, const Shape& a, const Shape& b);
 
 // ---- matmul.cpp: Z = A B of two computed tensors, per-sample [..., M, K] x [..., K, N]
 // (leading axes equal or broadcast) ----

@@ -1,5 +1,6 @@
-// Factories for every layer kind (one .cpp each under this folder). Internal header:
-// the ONNX importer and the tests build layers through these.
+// Internal: the backward machinery (BackwardContext, WeightedLinearLayer) and the
+// factories for every layer kind (one .cpp each under this folder); the importers and
+// the tests build layers through these.
 #pragma once
 #include <functional>
 #include <memory>
@@ -10,6 +11,58 @@
 #include "seqlift/layer.hpp"
 
 namespace seqlift {
+
+/// What backward() sees. Rows of activation buffers: row 0 is the actual input X,
+/// row 1 + k is reference k. Multiplier buffers have one row per stream; stream s
+/// pairs X with reference stream_ref[s] (several targets share references).
+struct BackwardContext {
+  Rule rule = Rule::kRescale;        ///< the user's choice (layers apply Rescale unless kGradient)
+  std::vector<const float*> in_act;  ///< per input: [1 + K, numel(input shape)]
+  const float* out_act = nullptr;    ///< [1 + K, numel(output shape)]
+  const float* out_mult = nullptr;   ///< [S, numel(output shape)]
+  int64_t streams = 0;               ///< S
+  const int* stream_ref = nullptr;   ///< [S], values in 0..K-1
+  int64_t refs = 0;                  ///< K
+  /// in_mult[0] is uninitialised and this node is its only contributor: write instead
+  /// of accumulating. Set only for layers that can_overwrite_input_multipliers().
+  bool overwrite = false;
+  /// Optional [S, 2]: per stream, the window [lo, hi) of the output's last axis outside
+  /// which out_mult is zero (a target reading a few positions). Layers may skip work
+  /// outside it; null = the whole axis.
+  const int64_t* out_window = nullptr;
+};
+
+/// Receptive field after a sliding window of `kernel` taps spaced `dilation` apart,
+/// moved by `stride` (convolutions and pools).
+inline ReceptiveField windowed_field(ReceptiveField rf, int64_t kernel, int64_t dilation,
+                                     int64_t stride) {
+  rf.span += (kernel - 1) * dilation * rf.jump;
+  rf.jump *= stride;
+  return rf;
+}
+
+/// A linear map with weights (Conv, Dense): it can also run with only the positive or
+/// only the negative weights, which RevealCancel needs (Shrikumar et al. 2017, 3.5.3).
+class WeightedLinearLayer : public Layer {
+ public:
+  enum class Weights { kAll, kPositive, kNegative };
+  /// out = W' in (no bias) for batch rows; overwrites out.
+  virtual void apply(Weights w, const float* in, float* out, int64_t batch) const = 0;
+  /// in_mult += W'^T out_mult for batch rows. `windows` ([batch, 2], optional): rows of
+  /// out_mult are zero outside [lo, hi) of the output's last axis.
+  virtual void apply_transpose(Weights w, const float* out_mult, float* in_mult, int64_t batch,
+                               const int64_t* windows = nullptr) const = 0;
+  const char* rule_name() const override { return "linear"; }
+  void backward(const BackwardContext& ctx, const std::vector<float*>& in_mult) const override;
+  /// RevealCancel after any weighted layer under Rule::kRevealCancel (Dense adds kGenomics).
+  bool splits_for(Rule rule) const override { return rule == Rule::kRevealCancel; }
+  void split_deltas(const float* in_act, int64_t refs, float* dpos, float* dneg) const override;
+  void backward_split(const BackwardContext& ctx, const float* mult_pos, const float* mult_neg,
+                      float* in_mult) const override;
+
+ protected:
+  using Layer::Layer;
+};
 
 /// Largest per-sample tensor a model may declare: 2^25 elements (e.g. 256 channels x
 /// 131 kb; index maps over it take 512 MiB). A larger or
