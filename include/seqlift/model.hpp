@@ -29,8 +29,11 @@ struct ValueInfo {
   int producer = -1;  ///< node index, -1 for the model input
 };
 
+/// A loaded network (made by load_model; the building API is internal:
+/// src/engine/model_builder.hpp).
 class Model {
  public:
+  virtual ~Model() = default;
   int input_length() const { return input_length_; }
   int input_value() const { return input_value_; }
   const std::vector<Node>& nodes() const { return nodes_; }
@@ -63,25 +66,16 @@ class Model {
                    const std::vector<char>& keep, BufferPool& pool,
                    const std::vector<char>* run_node = nullptr, const float* extra = nullptr) const;
 
-  // Building (used by importers).
-  int add_value(const std::string& name, Shape shape, int producer);
-  void add_node(Node node);
-  void set_input(int value, int length) {
-    input_value_ = value;
-    input_length_ = length;
-  }
-  void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
-  void add_extra_input(int value) { extra_inputs_.push_back(value); }
-  void set_source(std::string s) { source_ = std::move(s); }
-  ValueInfo& values_mutable(int v) { return values_.at(v); }
-  std::vector<Node>& nodes_mutable() { return nodes_; }
   /// Replaces each output produced by a final Sigmoid/Softmax with that layer's input
   /// (the logits), then prunes. Returns how many outputs changed.
   int use_pre_activation_outputs();
+  /// Keeps only `outputs` (value ids, in this order) as the model's outputs and prunes the
+  /// nodes that no longer feed one.
+  void keep_outputs(std::vector<int> outputs);
+
+ protected:
   /// Removes nodes whose outputs feed no model output.
   void prune_unused();
-
- private:
   std::vector<Node> nodes_;
   std::vector<ValueInfo> values_;
   std::vector<int> outputs_;

@@ -213,7 +213,8 @@ int KerasImporter::make_input(const Json& batch_shape, const std::string& name) 
 
 int KerasImporter::make_extra_input(const Json& batch_shape, const std::string& name) {
   if (!batch_shape.is_array() || batch_shape.size() < 2 || batch_shape.size() > 3)
-    fail("extra input shape " + batch_shape.dump() + " is not (batch, n) or (batch, length, channels)");
+    fail("extra input shape " + batch_shape.dump() +
+         " is not (batch, n) or (batch, length, channels)");
   Shape keras;
   for (std::size_t i = 1; i < batch_shape.size(); ++i) {
     if (!batch_shape[i].is_number_integer() || batch_shape[i].get<int64_t>() <= 0)
@@ -339,8 +340,8 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
       cur_class = "InputLayer";
       const Json& cfg = member(*it->second, "config");
       const char* k = cfg.contains("batch_input_shape") ? "batch_input_shape" : "batch_shape";
-      tensors[input_keys[i]] = i == sequence_input ? make_input(key(cfg, k), name)
-                                                   : make_extra_input(key(cfg, k), name);
+      tensors[input_keys[i]] =
+          i == sequence_input ? make_input(key(cfg, k), name) : make_extra_input(key(cfg, k), name);
     } else {
       tensors[input_keys[i]] = inputs[i];
     }
@@ -392,8 +393,8 @@ std::vector<int> KerasImporter::import_functional(const Json& config,
   return outs;
 }
 
-std::unique_ptr<Model> load_keras(const std::string& path, const std::string& weights_path,
-                                  int input_length, const LambdaDeclarations& lambdas) {
+std::unique_ptr<ModelBuilder> load_keras(const std::string& path, const std::string& weights_path,
+                                         int input_length, const LambdaDeclarations& lambdas) {
   const bool json_arch = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
   std::string text;
   std::unique_ptr<Hdf5File> file;
@@ -430,7 +431,7 @@ std::unique_ptr<Model> load_keras(const std::string& path, const std::string& we
                      ": the architecture is not a Keras Functional/Model/Sequential "
                      "config");
 
-  auto model = std::make_unique<Model>();
+  auto model = std::make_unique<ModelBuilder>();
   model->set_input(-1, input_length);
   KerasImporter imp(path, *file, *model);
   imp.lambdas = lambdas;
@@ -457,8 +458,8 @@ std::unique_ptr<Model> load_keras(const std::string& path, const std::string& we
     imp.name_prefix.clear();
     Shape t;
     auto map = transpose_map(s, {1, 0}, t);
-    outs[i] = imp.emit(make_index_map("Transpose", {s}, t, std::move(map)), {outs[i]},
-                       "/channels_last");
+    outs[i] =
+        imp.emit(make_index_map("Transpose", {s}, t, std::move(map)), {outs[i]}, "/channels_last");
   }
   for (auto& node : imp.nodes) model->add_node(std::move(node));
   for (std::size_t i = 0; i < outs.size() && i < output_keys.size(); ++i)

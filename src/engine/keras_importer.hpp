@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "engine/layers/layers.hpp"
+#include "engine/model_builder.hpp"
 #include "io/hdf5_file.hpp"
 #include "seqlift/error.hpp"
-#include "seqlift/model.hpp"
 
 namespace seqlift {
 
@@ -26,7 +26,7 @@ struct KerasImporter {
   std::string path;          ///< the architecture's file (for messages)
   const Hdf5File& weights;   ///< where the weights are
   std::string weights_root;  ///< "/model_weights" (model.save) or "/" (save_weights)
-  Model& model;
+  ModelBuilder& model;
   std::vector<Node> nodes;
   LambdaDeclarations lambdas;  ///< user-declared Lambda layers (name, expression)
   std::set<std::string> used_lambdas;
@@ -38,7 +38,7 @@ struct KerasImporter {
   std::string weight_group;    ///< HDF5 group holding the current layer's weights
   std::string default_suffix;  ///< emit()'s suffix when none is given (activation())
 
-  KerasImporter(std::string p, const Hdf5File& w, Model& m)
+  KerasImporter(std::string p, const Hdf5File& w, ModelBuilder& m)
       : path(std::move(p)), weights(w), model(m) {}
 
   [[noreturn]] void fail(const std::string& what) const {
@@ -104,12 +104,12 @@ std::string supported_keras_layers();
 
 // keras_legacy.cpp: Theano-era Sequential models (Keras 0.3, Keras 1.x 'th').
 bool is_legacy_keras(const Json& root);
-std::unique_ptr<Model> load_keras_legacy(const std::string& path, const Hdf5File& weights,
-                                         const Json& root, int input_length);
+std::unique_ptr<ModelBuilder> load_keras_legacy(const std::string& path, const Hdf5File& weights,
+                                                const Json& root, int input_length);
 
 /// Loads a Keras model: a full `model.save()` HDF5 file, or an architecture JSON
 /// (`model.to_json()`) with a `save_weights()` HDF5 file.
-std::unique_ptr<Model> load_keras(const std::string& path, const std::string& weights_path,
-                                  int input_length, const LambdaDeclarations& lambdas = {});
+std::unique_ptr<ModelBuilder> load_keras(const std::string& path, const std::string& weights_path,
+                                         int input_length, const LambdaDeclarations& lambdas = {});
 
 }  // namespace seqlift

@@ -179,9 +179,9 @@ bool is_legacy_keras(const Json& root) {
   return false;
 }
 
-std::unique_ptr<Model> load_keras_legacy(const std::string& path, const Hdf5File& weights,
-                                         const Json& root, int input_length) {
-  auto model = std::make_unique<Model>();
+std::unique_ptr<ModelBuilder> load_keras_legacy(const std::string& path, const Hdf5File& weights,
+                                                const Json& root, int input_length) {
+  auto model = std::make_unique<ModelBuilder>();
   model->set_input(-1, input_length);
   KerasImporter imp(path, weights, *model);
   imp.weights_root = weights.exists("/model_weights") ? "/model_weights" : "/";

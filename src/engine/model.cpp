@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "engine/model_builder.hpp"
 #include "engine/registry.hpp"
 #include "seqlift/error.hpp"
 #include "util/buffer_pool.hpp"
@@ -43,12 +44,12 @@ void fill_extra(const std::vector<int>& extras, const std::vector<ValueInfo>& va
 }
 }  // namespace
 
-int Model::add_value(const std::string& name, Shape shape, int producer) {
+int ModelBuilder::add_value(const std::string& name, Shape shape, int producer) {
   values_.push_back({name, std::move(shape), producer});
   return static_cast<int>(values_.size()) - 1;
 }
 
-void Model::add_node(Node node) {
+void ModelBuilder::add_node(Node node) {
   // Every layer an importer builds is a registered kind (kinds.def): a kind added
   // without its row fails on the first model that uses it.
   if (!find_kind(node.layer->kind()))
@@ -130,6 +131,11 @@ std::vector<float> Model::predict(const float* x, int64_t batch, const float* ex
     }
   }
   return out;
+}
+
+void Model::keep_outputs(std::vector<int> outputs) {
+  outputs_ = std::move(outputs);
+  prune_unused();
 }
 
 void Model::prune_unused() {

@@ -106,8 +106,9 @@ ModelFormat model_format(const std::string& path) {
 }
 
 namespace {
-std::unique_ptr<Model> import_model(const std::string& path, int input_length,
-                                    const std::string& weights, const LambdaDeclarations& lambdas) {
+std::unique_ptr<ModelBuilder> import_model(const std::string& path, int input_length,
+                                           const std::string& weights,
+                                           const LambdaDeclarations& lambdas) {
   switch (model_format(path)) {
     case ModelFormat::kKerasJson: {
       std::string w = weights.empty() ? find_weights_for(path) : weights;

@@ -620,8 +620,8 @@ void OnnxImporter::import_node(const onnx::NodeProto& n) {
   if (moved && policy == 3) layouts[n.output(0)] = reduced_layout(*this, n, in_layout);
 }
 
-std::unique_ptr<Model> load_onnx(const std::string& path, int input_length) {
-  auto model = std::make_unique<Model>();
+std::unique_ptr<ModelBuilder> load_onnx(const std::string& path, int input_length) {
+  auto model = std::make_unique<ModelBuilder>();
   model->set_input(-1, input_length);
   OnnxImporter imp(path, *model);
   imp.load();

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "engine/layers/layers.hpp"
+#include "engine/model_builder.hpp"
 #include "seqlift/error.hpp"
-#include "seqlift/model.hpp"
 
 namespace seqlift {
 
@@ -61,7 +61,7 @@ struct BatchLayout {
 struct OnnxImporter {
   std::string path;
   onnx::ModelProto proto;
-  Model& model;
+  ModelBuilder& model;
   int64_t opset = 13;
   std::map<std::string, Const> consts;
   std::map<std::string, int> dyn;        // ONNX value name -> model value id
@@ -74,7 +74,7 @@ struct OnnxImporter {
   const onnx::NodeProto* cur = nullptr;
   std::string cur_name;
 
-  OnnxImporter(const std::string& p, Model& m) : path(p), model(m) {}
+  OnnxImporter(const std::string& p, ModelBuilder& m) : path(p), model(m) {}
 
   [[noreturn]] void fail(const std::string& what) const {
     throw ModelError(path + ": node '" + cur_name + "' (op " + (cur ? cur->op_type() : "?") +
@@ -185,6 +185,6 @@ void import_reduce_max(OnnxImporter& imp, const onnx::NodeProto& n);
 /// "Add, AveragePool, ..." (from the registry) for error messages.
 std::string supported_ops_list();
 
-std::unique_ptr<Model> load_onnx(const std::string& path, int input_length);
+std::unique_ptr<ModelBuilder> load_onnx(const std::string& path, int input_length);
 
 }  // namespace seqlift

@@ -16,7 +16,7 @@ std::vector<int> consumer_counts(const Model& model) {
 }
 
 // B(A(x)) -> B'(x) for single-input B reading an index map A used by B alone.
-bool compose_index_maps(Model& model) {
+bool compose_index_maps(ModelBuilder& model) {
   bool changed = false;
   const auto count = consumer_counts(model);
   auto& nodes = model.nodes_mutable();
@@ -46,7 +46,7 @@ bool compose_index_maps(Model& model) {
 }
 
 // A Conv read only through one index map, over a window [first, last) of its length.
-void narrow_convolutions(Model& model) {
+void narrow_convolutions(ModelBuilder& model) {
   const auto count = consumer_counts(model);
   const auto readers = model.readers();
   auto& nodes = model.nodes_mutable();
@@ -84,7 +84,7 @@ void narrow_convolutions(Model& model) {
 
 }  // namespace
 
-void optimize_model(Model& model) {
+void optimize_model(ModelBuilder& model) {
   while (compose_index_maps(model)) model.prune_unused();
   narrow_convolutions(model);
   model.prune_unused();

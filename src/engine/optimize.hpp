@@ -1,6 +1,6 @@
 // Internal: graph rewrites run on every loaded model (ONNX or Keras), after import.
 #pragma once
-#include "seqlift/model.hpp"
+#include "engine/model_builder.hpp"
 
 namespace seqlift {
 
@@ -10,6 +10,6 @@ namespace seqlift {
 ///    computes just that window (a BPNet profile head read at one position runs one
 ///    output column instead of 2114; chrombpnet's cropped profile conv 1000 of 1074).
 /// Outputs are unchanged; unused nodes are pruned.
-void optimize_model(Model& model);
+void optimize_model(ModelBuilder& model);
 
 }  // namespace seqlift

@@ -86,8 +86,7 @@ void select_outputs(Model& model, const std::string& names) {
       throw UsageError("--outputs: the model has no output '" + name + "' (outputs: " + all + ")");
     keep.push_back(found);
   }
-  model.set_outputs(keep);
-  model.prune_unused();
+  model.keep_outputs(std::move(keep));
 }
 
 PredictSummary run_predict(const PredictOptions& options) {
