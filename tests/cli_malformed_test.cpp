@@ -1,28 +1,20 @@
-// The malformed-input catalogue: every kind of broken input and option, its exit code,
-// a fragment of its message, and no output file left behind.
-#include <dirent.h>
+// The malformed-input catalogue, part 1: broken input files (FASTA, BED, genomes and
+// their .fai, references, models, npz) and bad options; each exits with its code and
+// message and leaves no output (part 2, outputs: cli_malformed_outputs_test.cpp).
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 
+#include "malformed_cases.hpp"
 #include "onnx_builder.hpp"
 #include "seqlift/genome.hpp"
 #include "seqlift/npy.hpp"
 #include "test_util.hpp"
 
-namespace seqlift {
+namespace seqlift::malformed {
 namespace {
-
-struct Case {
-  const char* name;
-  std::vector<std::pair<std::string, std::string>> files;  // written under {T}
-  std::string args;  // {T} inputs, {O} output directory, {D} data/, {M} zoo model, {X} zoo x.fa
-  int exit_code;
-  std::string fragment;
-};
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
@@ -30,29 +22,9 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
-bool dir_empty(const std::string& path) {
-  DIR* d = opendir(path.c_str());
-  if (!d) return true;
-  bool empty = true;
-  while (dirent* e = readdir(d))
-    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") empty = false;
-  closedir(d);
-  return empty;
-}
-
-std::string seq(std::size_t n) {
-  std::string s;
-  uint32_t st = 5;
-  for (std::size_t i = 0; i < n; ++i) s += "ACGT"[(st = st * 1103515245u + 12345u) >> 30];
-  return s;
-}
-
-const std::string kZoo200 = ">a\n" + seq(200) + "\n>b\n" + seq(200) + "\n";
-
-std::vector<Case> catalogue() {
-  const std::string score = "score -m {M} --npz {O}/out.npz --regions-out {O}/out.tsv ";
-  const std::string gscore =
-      "score -m {D}/example_model.onnx --genome {D}/example_genome.fa --npz {O}/out.npz ";
+std::vector<Case> input_cases() {
+  const std::string& score = kScore;
+  const std::string& gscore = kGenomeScore;
   return {
       {"truncated_gz_fasta", {}, score + "--fasta {T}/trunc.fa.gz", 2, "truncated or corrupt"},
       {"binary_garbage_fasta",
@@ -232,105 +204,6 @@ std::vector<Case> catalogue() {
        "{D}/example_motifs.meme --out-dir {O}/m",
        2,
        "s2.bed line 1: region 'not_a_region' is not in"},
-      // ---- issue 19: outputs that are inputs, or one path twice (usage errors, exit 1) ----
-      {"output_is_the_genome",
-       {{"ok.bed", "chr1\t0\t1000\n"}},
-       "extract --genome {T}/cg.fa --regions {T}/ok.bed -o {T}/cg.fa",
-       1,
-       "is the input"},
-      {"output_is_the_fai",
-       {{"ok.bed", "chr1\t0\t1000\n"}},
-       "extract --genome {T}/cg.fa --regions {T}/ok.bed -o {T}/cg.fa.fai",
-       1,
-       "is the input"},
-      {"output_is_the_regions",
-       {{"ok.bed", "chr1\t0\t1000\n"}},
-       "score -m {D}/example_model.onnx --genome {T}/cg.fa --regions {T}/ok.bed --npz {O}/o.npz "
-       "--regions-out {T}/ok.bed",
-       1,
-       "is the input"},
-      {"output_is_the_model",
-       {{"in.fa", kZoo200}},
-       "score -m {T}/zoo_copy.onnx --fasta {T}/in.fa --npz {T}/zoo_copy.onnx",
-       1,
-       "is the input"},
-      {"output_is_the_fasta",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --regions-out {T}/in.fa",
-       1,
-       "is the input"},
-      {"output_is_the_references_file",
-       {{"in.fa", kZoo200}, {"refs2.fa", ">a_ref0\n" + seq(200) + "\n>b_ref0\n" + seq(200) + "\n"}},
-       "score -m {M} --fasta {T}/in.fa --references {T}/refs2.fa --npz {T}/refs2.fa",
-       1,
-       "is the input"},
-      {"output_is_the_input_through_a_symlink",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --npz {T}/link_to_in.fa",
-       1,
-       "is the input"},
-      {"output_is_a_merge_shard",
-       {},
-       "merge --genome {D}/example_genome.fa --bigwig {T}/nocoords.npz {T}/nocoords.npz",
-       1,
-       "is the input"},
-      {"extract_output_is_the_fasta",
-       {{"in.fa", kZoo200}},
-       "extract --fasta {T}/in.fa -o {T}/in.fa",
-       1,
-       "is the input"},
-      {"two_outputs_one_path",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --npz {O}/same --regions-out {O}/same",
-       1,
-       "two outputs are the same file"},
-      {"two_outputs_one_path_spelled_differently",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --npz {O}/same --regions-out "
-       "{O}/../out_two_outputs_one_path_spelled_differently/same",
-       1,
-       "two outputs are the same file"},
-      {"modisco_member_is_the_npz",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --npz {O}/m.ohe.npz --modisco {O}/m",
-       1,
-       "two outputs are the same file"},
-      {"merge_bigwig_and_bedgraph_one_path",
-       {},
-       "merge --genome {D}/example_genome.fa --bigwig {O}/t --bedgraph {O}/t {T}/nocoords.npz",
-       1,
-       "two outputs are the same file"},
-      // ---- outputs that cannot be written: exit 2 before any work, nothing left ----
-      {"output_is_a_directory",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --npz {O}",
-       2,
-       "is a directory"},
-      {"output_directory_missing",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --npz {O}/no/such/dir/o.npz",
-       2,
-       "cannot open for writing"},
-      {"later_output_unwritable_leaves_no_earlier_output",
-       {{"ok.bed", "chr1\t0\t1000\n"}},
-       gscore + "--regions {T}/ok.bed --n-refs 2 --bedgraph {O}/missing/x.bg",
-       2,
-       "cannot open for writing"},
-      {"score_bigwig_unopenable",
-       {{"ok.bed", "chr1\t0\t1000\n"}},
-       gscore + "--regions {T}/ok.bed --n-refs 2 --bigwig {O}/missing/x.bw",
-       2,
-       "cannot open for writing"},
-      {"merge_bigwig_unopenable",
-       {},
-       "merge --genome {D}/example_genome.fa --bigwig {O}/missing/x.bw {T}/nocoords.npz",
-       2,
-       "cannot open for writing"},
-      {"dangling_link_into_missing_directory",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --npz {T}/dangling_link",
-       2,
-       "whose directory does not exist"},
       // ---- .fai indexes that would crash htslib or give wrong bases ----
       {"fai_zero_line_length",
        {{"fz.fa", ">c\nACGTACGTAC\nACGT\n"},
@@ -489,22 +362,6 @@ std::vector<Case> catalogue() {
        "score -m {T}/dynamic.onnx --fasta {T}/in.fa --npz {O}/o.npz",
        2,
        "--length N"},
-      {"two_outputs_on_stdout",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --regions-out - --npz /dev/stdout",
-       1,
-       "two outputs are the same file"},
-      {"output_is_the_exclude_bed",
-       {{"ok.bed", "chr1\t0\t1000\n"}, {"ex.bed", "chr2\t0\t1000\n"}},
-       gscore + "--regions {T}/ok.bed --references gc-genome --n-refs 2 --exclude {T}/ex.bed "
-                "--regions-out {T}/ex.bed",
-       1,
-       "is the input"},
-      {"output_is_a_symlink_loop",
-       {{"in.fa", kZoo200}},
-       "score -m {M} --fasta {T}/in.fa --npz {T}/loop_a",
-       2,
-       "cannot follow the symbolic link"},
       {"merge_region_past_chromosome_end",
        {},
        "merge --genome {D}/example_genome.fa --bigwig {O}/m.bw {T}/pastend.npz",
@@ -518,80 +375,78 @@ std::vector<Case> catalogue() {
   };
 }
 
-class Malformed : public ::testing::TestWithParam<Case> {
- public:
-  static void SetUpTestSuite() {
-    const std::string t = test::temp_dir() + "/catalogue";
-    ASSERT_EQ(std::system(("mkdir -p " + t).c_str()), 0);
-    const std::string plain = t + "/trunc_src.fa";
-    std::ofstream(plain) << ">a\n" << seq(40000) << "\n";
-    ASSERT_EQ(std::system(("gzip -c " + plain + " | head -c 300 > " + t + "/trunc.fa.gz").c_str()),
-              0);
-    std::ofstream(t + "/gz_src.fa") << ">c\nACGTACGT\n";
-    ASSERT_EQ(std::system(("gzip -c " + t + "/gz_src.fa > " + t + "/gz_genome.fa.gz").c_str()), 0);
-    {
-      std::ofstream bed(t + "/million.bed");
-      for (int i = 0; i < 1000000; ++i) bed << "chrZ\t" << i << "\t" << i + 1000 << "\n";
-    }
-    const std::string zoo = test::slurp(test::test_data("peer/zoo/model.onnx"));
-    std::ofstream(t + "/trunc.onnx", std::ios::binary) << zoo.substr(0, zoo.size() / 3);
-    // Issue 19: a copy of the example genome (with its index), a model copy, links, and a
-    // model whose input length is symbolic.
-    std::ofstream(t + "/cg.fa") << test::slurp(std::string(SEQLIFT_DATA) + "/example_genome.fa");
-    { Genome g(t + "/cg.fa"); }
-    std::ofstream(t + "/zoo_copy.onnx", std::ios::binary) << zoo;
-    std::system(("ln -sf in.fa " + t + "/link_to_in.fa").c_str());
-    std::system(("ln -sf no/such/dir/x.npz " + t + "/dangling_link").c_str());
-    std::system(("ln -sfn loop_b " + t + "/loop_a && ln -sfn loop_a " + t + "/loop_b").c_str());
-    {  // a score-like npz whose window lies past the end of chr1 (400 kb)
-      NpzWriter w(t + "/pastend.npz");
-      const int proj = w.declare("proj", "<f4", {1, 1, 4, 2});
-      const int chrom = w.declare("coords_chrom", "<U4", {1});
-      const int start = w.declare("coords_start", "<i8", {1});
-      const int end = w.declare("coords_end", "<i8", {1});
-      const float v[8] = {1, 1, 1, 1, 1, 1, 1, 1};
-      const int64_t s0 = 10000000, e0 = 10000002;
-      w.append(proj, v, sizeof v);
-      w.append_strings(chrom, {"chr1"});
-      w.append(start, &s0, 8);
-      w.append(end, &e0, 8);
-      w.commit();
-    }
-    {
-      test::OnnxBuilder dyn(200);
-      dyn.node("Conv", {"x", dyn.init("w", {1, 4, 3}, std::vector<float>(12, 0.1f))}, "c");
-      dyn.node("GlobalAveragePool", {"c"}, "p");
-      dyn.node("Flatten", {"p"}, "y");
-      dyn.output("y");
-      dyn.symbolic_length();
-      dyn.save(t + "/dynamic.onnx");
-    }
-    test::OnnxBuilder nan(200);
-    auto* c = nan.node(
-        "Conv", {"x", nan.init("w", {1, 4, 3}, {0, 0, 0, 0, std::nanf(""), 0, 0, 0, 0, 0, 0, 0})},
-        "c");
-    (void)c;
-    nan.node("Flatten", {"c"}, "y");
-    nan.output("y");
-    nan.save(t + "/nan.onnx");
-    test::OnnxBuilder lp(200);
-    lp.node("LpPool", {"x"}, "y");
-    lp.output("y");
-    lp.save(t + "/lppool.onnx");
-    {  // an npz with a proj array but no coords, for merge
-      NpzWriter w(t + "/nocoords.npz");
-      const int id = w.declare("proj", "<f4", {1, 1, 4, 2});
-      const float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      w.append(id, v, sizeof v);
-      w.commit();
-    }
-    // A genuine score npz for the motifs cases.
-    auto r =
-        test::run_cli("score -m " + test::test_data("peer/zoo/model.onnx") + " --fasta " +
-                      test::test_data("peer/zoo/x.fa") + " --n-refs 2 --npz " + t + "/zoo.npz");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+}  // namespace
+
+void Malformed::SetUpTestSuite() {
+  const std::string t = test::temp_dir() + "/catalogue";
+  ASSERT_EQ(std::system(("mkdir -p " + t).c_str()), 0);
+  const std::string plain = t + "/trunc_src.fa";
+  std::ofstream(plain) << ">a\n" << seq(40000) << "\n";
+  ASSERT_EQ(std::system(("gzip -c " + plain + " | head -c 300 > " + t + "/trunc.fa.gz").c_str()),
+            0);
+  std::ofstream(t + "/gz_src.fa") << ">c\nACGTACGT\n";
+  ASSERT_EQ(std::system(("gzip -c " + t + "/gz_src.fa > " + t + "/gz_genome.fa.gz").c_str()), 0);
+  {
+    std::ofstream bed(t + "/million.bed");
+    for (int i = 0; i < 1000000; ++i) bed << "chrZ\t" << i << "\t" << i + 1000 << "\n";
   }
-};
+  const std::string zoo = test::slurp(test::test_data("peer/zoo/model.onnx"));
+  std::ofstream(t + "/trunc.onnx", std::ios::binary) << zoo.substr(0, zoo.size() / 3);
+  // Issue 19: a copy of the example genome (with its index), a model copy, links, and a
+  // model whose input length is symbolic.
+  std::ofstream(t + "/cg.fa") << test::slurp(std::string(SEQLIFT_DATA) + "/example_genome.fa");
+  { Genome g(t + "/cg.fa"); }
+  std::ofstream(t + "/zoo_copy.onnx", std::ios::binary) << zoo;
+  std::system(("ln -sf in.fa " + t + "/link_to_in.fa").c_str());
+  std::system(("ln -sf no/such/dir/x.npz " + t + "/dangling_link").c_str());
+  std::system(("ln -sfn loop_b " + t + "/loop_a && ln -sfn loop_a " + t + "/loop_b").c_str());
+  {  // a score-like npz whose window lies past the end of chr1 (400 kb)
+    NpzWriter w(t + "/pastend.npz");
+    const int proj = w.declare("proj", "<f4", {1, 1, 4, 2});
+    const int chrom = w.declare("coords_chrom", "<U4", {1});
+    const int start = w.declare("coords_start", "<i8", {1});
+    const int end = w.declare("coords_end", "<i8", {1});
+    const float v[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    const int64_t s0 = 10000000, e0 = 10000002;
+    w.append(proj, v, sizeof v);
+    w.append_strings(chrom, {"chr1"});
+    w.append(start, &s0, 8);
+    w.append(end, &e0, 8);
+    w.commit();
+  }
+  {
+    test::OnnxBuilder dyn(200);
+    dyn.node("Conv", {"x", dyn.init("w", {1, 4, 3}, std::vector<float>(12, 0.1f))}, "c");
+    dyn.node("GlobalAveragePool", {"c"}, "p");
+    dyn.node("Flatten", {"p"}, "y");
+    dyn.output("y");
+    dyn.symbolic_length();
+    dyn.save(t + "/dynamic.onnx");
+  }
+  test::OnnxBuilder nan(200);
+  auto* c = nan.node(
+      "Conv", {"x", nan.init("w", {1, 4, 3}, {0, 0, 0, 0, std::nanf(""), 0, 0, 0, 0, 0, 0, 0})},
+      "c");
+  (void)c;
+  nan.node("Flatten", {"c"}, "y");
+  nan.output("y");
+  nan.save(t + "/nan.onnx");
+  test::OnnxBuilder lp(200);
+  lp.node("LpPool", {"x"}, "y");
+  lp.output("y");
+  lp.save(t + "/lppool.onnx");
+  {  // an npz with a proj array but no coords, for merge
+    NpzWriter w(t + "/nocoords.npz");
+    const int id = w.declare("proj", "<f4", {1, 1, 4, 2});
+    const float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    w.append(id, v, sizeof v);
+    w.commit();
+  }
+  // A genuine score npz for the motifs cases.
+  auto r = test::run_cli("score -m " + test::test_data("peer/zoo/model.onnx") + " --fasta " +
+                         test::test_data("peer/zoo/x.fa") + " --n-refs 2 --npz " + t + "/zoo.npz");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
 
 TEST_P(Malformed, ExitCodeMessageAndNoOutput) {
   const Case& c = GetParam();
@@ -617,57 +472,6 @@ TEST_P(Malformed, ExitCodeMessageAndNoOutput) {
   EXPECT_TRUE(dir_empty(out)) << c.name << ": output left behind in " << out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Catalogue, Malformed, ::testing::ValuesIn(catalogue()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Catalogue, Malformed, ::testing::ValuesIn(input_cases()), case_name);
 
-}  // namespace
-}  // namespace seqlift
-
-namespace seqlift {
-namespace {
-
-// SIGINT / SIGTERM in the middle of a run leave neither final nor temporary outputs.
-TEST(Signals, InterruptedRunLeavesNoOutput) {
-  const std::string data = SEQLIFT_DATA;
-  for (const char* sig : {"INT", "TERM"}) {
-    const std::string out = test::temp_dir() + "/sig_" + sig;
-    ASSERT_EQ(std::system(("mkdir -p " + out).c_str()), 0);
-    const std::string cmd =
-        "bash -c '" + std::string(SEQLIFT_BINARY) + " score -m " + data +
-        "/example_model.onnx --genome " + data + "/example_genome.fa --regions " + data +
-        "/example_peaks.bed --n-refs 20 --threads 1 --npz " + out + "/o.npz --bigwig " + out +
-        "/o.bw --regions-out " + out + "/o.tsv 2>/dev/null & pid=$!; sleep 1.5; kill -" + sig +
-        " $pid; wait $pid; echo $? > " + out + ".status'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    const int status = std::atoi(test::slurp(out + ".status").c_str());
-    EXPECT_EQ(status, 128 + (std::string(sig) == "INT" ? 2 : 15)) << sig;
-    EXPECT_TRUE(dir_empty(out)) << sig << ": files left in " << out;
-  }
-}
-
-}  // namespace
-}  // namespace seqlift
-
-namespace seqlift {
-namespace {
-
-// Disk full: outputs on a 16 KiB tmpfs. Needs permission to mount (root); skipped otherwise.
-TEST(DiskFull, WriteErrorExits2AndLeavesNothing) {
-  const std::string dir = test::temp_dir() + "/tinyfs";
-  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
-  if (std::system(("mount -t tmpfs -o size=16k tmpfs " + dir + " 2>/dev/null").c_str()) != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs here";
-  auto r = test::run_cli("score -m " + test::test_data("peer/zoo/model.onnx") + " --fasta " +
-                         test::test_data("peer/zoo/x.fa") + " --n-refs 2 --target all --npz " +
-                         dir + "/out.npz --regions-out " + dir + "/out.tsv");
-  const bool empty = dir_empty(dir);
-  std::system(("umount " + dir).c_str());
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
-  EXPECT_TRUE(empty);
-}
-
-}  // namespace
-}  // namespace seqlift
+}  // namespace seqlift::malformed
