@@ -66,6 +66,12 @@ Vec keras_flat(const Vec& x) {
   return y;
 }
 
+std::string pool_node(Onnx& b, const char* op, int64_t kernel, int64_t stride) {
+  auto* n = b.node(op, {"x"}, "y");
+  Onnx::attr(n, "kernel_shape", std::vector<int64_t>{kernel});
+  Onnx::attr(n, "strides", std::vector<int64_t>{stride});
+  return "y";
+}
 std::string act(Onnx& b, const char* op) {
   b.node(op, {"x"}, "y");
   return "y";
@@ -237,22 +243,10 @@ const std::vector<KindCase>& kind_cases() {
        R"({"class_name": "Softmax", "config": {"axis": -1}})"},
       {"LogSoftmax", [](Onnx& b) { return act_attr(b, "LogSoftmax", "axis", int64_t(1)); },
        [](const Vec& x) { return softmax_channels(x, true); }},
-      {"MaxPool",
-       [](Onnx& b) {
-         auto* n = b.node("MaxPool", {"x"}, "y");
-         Onnx::attr(n, "kernel_shape", std::vector<int64_t>{3});
-         Onnx::attr(n, "strides", std::vector<int64_t>{2});
-         return "y";
-       },
+      {"MaxPool", [](Onnx& b) { return pool_node(b, "MaxPool", 3, 2); },
        [](const Vec& x) { return pool(x, 3, 2, true); }, nullptr,
        R"({"class_name": "MaxPooling1D", "config": {"pool_size": [3], "strides": [2]}})"},
-      {"AveragePool",
-       [](Onnx& b) {
-         auto* n = b.node("AveragePool", {"x"}, "y");
-         Onnx::attr(n, "kernel_shape", std::vector<int64_t>{2});
-         Onnx::attr(n, "strides", std::vector<int64_t>{2});
-         return "y";
-       },
+      {"AveragePool", [](Onnx& b) { return pool_node(b, "AveragePool", 2, 2); },
        [](const Vec& x) { return pool(x, 2, 2, false); }, nullptr,
        R"({"class_name": "AveragePooling1D", "config": {"pool_size": [2]}})"},
       {"ReduceMean",
@@ -399,7 +393,10 @@ const std::vector<KindCase>& kind_cases() {
          }
          return y;
        },
-       nullptr, R"({"class_name": "Multiply", "config": {}})", {}, 2,
+       nullptr,
+       R"({"class_name": "Multiply", "config": {}})",
+       {},
+       2,
        [](const Vec& x) {
          Vec y(x.size());
          for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] * x[i];
@@ -421,18 +418,40 @@ const std::vector<KindCase>& kind_cases() {
              for (int64_t l = 0; l < L; ++l) y[c * 4 + d] += at(x, c, l) * at(x, d, l);
          return y;
        }},
-      {"Sqrt", [](Onnx& b) { return act(b, "Sqrt"); }, nullptr,
-       [](double x) { return std::sqrt(x); }, "", {}, 1, nullptr, 0.2, 2},
-      {"Reciprocal", [](Onnx& b) { return act(b, "Reciprocal"); }, nullptr,
-       [](double x) { return 1 / x; }, "", {}, 1, nullptr, 0.5, 2},
+      {"Sqrt",
+       [](Onnx& b) { return act(b, "Sqrt"); },
+       nullptr,
+       [](double x) { return std::sqrt(x); },
+       "",
+       {},
+       1,
+       nullptr,
+       0.2,
+       2},
+      {"Reciprocal",
+       [](Onnx& b) { return act(b, "Reciprocal"); },
+       nullptr,
+       [](double x) { return 1 / x; },
+       "",
+       {},
+       1,
+       nullptr,
+       0.5,
+       2},
       {"Pow",
        [](Onnx& b) {
          b.node("Pow", {"x", b.init("e", {}, {1.5f})}, "y");
          return "y";
        },
-       nullptr, [](double x) { return std::pow(x, 1.5); }, "", {}, 1, nullptr, 0.2, 2},
-      {"Erf", [](Onnx& b) { return act(b, "Erf"); }, nullptr,
-       [](double x) { return std::erf(x); }},
+       nullptr,
+       [](double x) { return std::pow(x, 1.5); },
+       "",
+       {},
+       1,
+       nullptr,
+       0.2,
+       2},
+      {"Erf", [](Onnx& b) { return act(b, "Erf"); }, nullptr, [](double x) { return std::erf(x); }},
       {"LayerNorm",  // opset 17, over the length axis per channel, with scale and bias
        [](Onnx& b) {
          std::vector<float> g(L), be(L);
@@ -447,8 +466,8 @@ const std::vector<KindCase>& kind_cases() {
            for (int64_t l = 0; l < L; ++l) m += at(x, c, l) / L;
            for (int64_t l = 0; l < L; ++l) v += (at(x, c, l) - m) * (at(x, c, l) - m) / L;
            for (int64_t l = 0; l < L; ++l)
-             y[c * L + l] = (at(x, c, l) - m) / std::sqrt(v + 1e-5) * (1 + 0.1 * l) +
-                            (0.05 * l - 0.2);
+             y[c * L + l] =
+                 (at(x, c, l) - m) / std::sqrt(v + 1e-5) * (1 + 0.1 * l) + (0.05 * l - 0.2);
          }
          return y;
        },
@@ -468,7 +487,9 @@ const std::vector<KindCase>& kind_cases() {
          }
          return y;
        },
-       -2, 2, 17},
+       -2,
+       2,
+       17},
       {"Split",  // channels [1, 3]: the second part
        [](Onnx& b) {
          auto* n = b.node("Split", {"x", b.init_ints("sp", {1, 3})}, "y1");

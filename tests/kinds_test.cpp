@@ -68,12 +68,24 @@ void expect_forward(const Model& m, const Vec& x, const Vec& want_in, const std:
 
 class Kinds : public ::testing::TestWithParam<KindCase> {};
 
+// A case's ONNX model in a fresh folder and a random input in its range.
+struct Built {
+  std::string dir;
+  Vec x;
+  std::unique_ptr<Model> model;
+};
+Built build(const KindCase& c, std::mt19937& rng) {
+  Built b;
+  b.dir = test::temp_dir();
+  b.x = random_input(c, rng);
+  b.model = build_onnx(c, b.dir);
+  return b;
+}
+
 TEST_P(Kinds, ForwardMatchesFormula) {
   const KindCase& c = GetParam();
-  const std::string dir = test::temp_dir();
   std::mt19937 rng(3);
-  const Vec x = random_input(c, rng);
-  auto onnx = build_onnx(c, dir);
+  const auto [dir, x, onnx] = build(c, rng);
   expect_forward(*onnx, x, forward_of(c, x), std::string("ONNX ") + c.kind);
   if (c.keras.empty()) return;
   auto keras =
@@ -101,10 +113,8 @@ bool has_rule(const Model& m) {
 // against central differences of the formula (for an elementwise kind, its derivative).
 TEST_P(Kinds, GradientMatchesFiniteDifferences) {
   const KindCase& c = GetParam();
-  const std::string dir = test::temp_dir();
   std::mt19937 rng(5);
-  const Vec x = random_input(c, rng);
-  auto model = build_onnx(c, dir);
+  const auto [dir, x, model] = build(c, rng);
   const auto xf = to_float(x);
   if (!has_rule(*model)) {
     EXPECT_THROW(Explainer(*model, options(Rule::kGradient)).explain(xf.data(), xf.data(), 1),
@@ -127,42 +137,49 @@ TEST_P(Kinds, GradientMatchesFiniteDifferences) {
   }
 }
 
-TEST_P(Kinds, SummationToDeltaFromFormula) {
-  const KindCase& c = GetParam();
-  const std::string dir = test::temp_dir();
-  std::mt19937 rng(7);
-  const Vec x = random_input(c, rng);
-  const int64_t K = 3, n = 4 * L;
-  Vec refs;
-  for (int64_t k = 0; k < K; ++k) {
-    const Vec r = random_input(c, rng);
-    refs.insert(refs.end(), r.begin(), r.end());
-  }
-  auto model = build_onnx(c, dir);
+// sum_i (x_i - r_i) m_i against formula(x) - formula(r) for every target and reference
+// under every DeepLIFT rule: the explainer's own delta is never read.
+void expect_sums_to_delta(const Model& model, const Vec& x, const Vec& refs,
+                          const std::function<Vec(const Vec&)>& formula, const std::string& what) {
+  const int64_t n = 4 * L, K = int64_t(refs.size()) / n;
   const auto xf = to_float(x), rf = to_float(refs);
-  if (!has_rule(*model)) {  // a kind without a rule fails to explain
-    EXPECT_THROW(Explainer(*model, options(Rule::kRescale)).explain(xf.data(), rf.data(), K),
-                 ModelError);
-    return;
-  }
-  const Vec fx = forward_of(c, x);
+  const Vec fx = formula(x);
   for (Rule rule : {Rule::kRescale, Rule::kRevealCancel, Rule::kGenomics}) {
-    const Explainer ex(*model, options(rule));
-    const Explanation e = ex.explain(xf.data(), rf.data(), K);
-    ASSERT_EQ(e.targets, int64_t(fx.size()));
+    const Explanation e = Explainer(model, options(rule)).explain(xf.data(), rf.data(), K);
+    ASSERT_EQ(e.targets, int64_t(fx.size())) << what;
     for (int64_t k = 0; k < K; ++k) {
       const Vec r(refs.begin() + k * n, refs.begin() + (k + 1) * n);
-      const Vec fr = forward_of(c, r);
+      const Vec fr = formula(r);
       for (int64_t t = 0; t < e.targets; ++t) {
         double sum = 0;
         const float* m = e.multipliers.data() + (t * K + k) * n;
         for (int64_t i = 0; i < n; ++i) sum += (x[i] - r[i]) * m[i];
         const double delta = fx[t] - fr[t];
         EXPECT_NEAR(sum, delta, 1e-3 * std::max(1.0, std::fabs(delta)))
-            << c.kind << " rule " << rule_string(rule) << " ref " << k << " target " << t;
+            << what << " rule " << rule_string(rule) << " ref " << k << " target " << t;
       }
     }
   }
+}
+
+TEST_P(Kinds, SummationToDeltaFromFormula) {
+  const KindCase& c = GetParam();
+  std::mt19937 rng(7);
+  const auto [dir, x, model] = build(c, rng);
+  const int64_t K = 3;
+  Vec refs;
+  for (int64_t k = 0; k < K; ++k) {
+    const Vec r = random_input(c, rng);
+    refs.insert(refs.end(), r.begin(), r.end());
+  }
+  if (!has_rule(*model)) {  // a kind without a rule fails to explain
+    const auto xf = to_float(x), rf = to_float(refs);
+    EXPECT_THROW(Explainer(*model, options(Rule::kRescale)).explain(xf.data(), rf.data(), K),
+                 ModelError);
+    return;
+  }
+  expect_sums_to_delta(
+      *model, x, refs, [&](const Vec& v) { return forward_of(c, v); }, c.kind);
 }
 
 // RevealCancel applies at a nonlinearity after a linear layer: an elementwise kind
@@ -193,22 +210,7 @@ TEST_P(Kinds, ElementwiseAfterDenseSumsToDelta) {
   Vec x(n), refs(K * n);
   for (auto& v : x) v = u(rng);
   for (auto& v : refs) v = u(rng);
-  const auto xf = to_float(x), rf = to_float(refs);
-  const Vec fx = pre(x);
-  for (Rule rule : {Rule::kRescale, Rule::kRevealCancel, Rule::kGenomics}) {
-    const Explanation e = Explainer(*model, options(rule)).explain(xf.data(), rf.data(), K);
-    for (int64_t k = 0; k < K; ++k) {
-      const Vec r(refs.begin() + k * n, refs.begin() + (k + 1) * n);
-      const Vec fr = pre(r);
-      for (int64_t t = 0; t < e.targets; ++t) {
-        double sum = 0;
-        const float* m = e.multipliers.data() + (t * K + k) * n;
-        for (int64_t i = 0; i < n; ++i) sum += (x[i] - r[i]) * m[i];
-        EXPECT_NEAR(sum, fx[t] - fr[t], 1e-3 * std::max(1.0, std::fabs(fx[t] - fr[t])))
-            << c.kind << " rule " << rule_string(rule) << " ref " << k << " target " << t;
-      }
-    }
-  }
+  expect_sums_to_delta(*model, x, refs, pre, std::string(c.kind) + " after Dense");
 }
 
 INSTANTIATE_TEST_SUITE_P(Registered, Kinds, ::testing::ValuesIn(cases()),
