@@ -138,18 +138,10 @@ INSTANTIATE_TEST_SUITE_P(Catalogue, Malformed, ::testing::ValuesIn(output_cases(
 
 // SIGINT / SIGTERM in the middle of a run leave neither final nor temporary outputs.
 TEST(Signals, InterruptedRunLeavesNoOutput) {
-  const std::string data = SEQLIFT_DATA;
   for (const char* sig : {"INT", "TERM"}) {
     const std::string out = test::temp_dir() + "/sig_" + sig;
     ASSERT_EQ(std::system(("mkdir -p " + out).c_str()), 0);
-    const std::string cmd =
-        "bash -c '" + std::string(SEQLIFT_BINARY) + " score -m " + data +
-        "/example_model.onnx --genome " + data + "/example_genome.fa --regions " + data +
-        "/example_peaks.bed --n-refs 20 --threads 1 --npz " + out + "/o.npz --bigwig " + out +
-        "/o.bw --regions-out " + out + "/o.tsv 2>/dev/null & pid=$!; sleep 1.5; kill -" + sig +
-        " $pid; wait $pid; echo $? > " + out + ".status'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    const int status = std::atoi(test::slurp(out + ".status").c_str());
+    const int status = test::interrupted_score_status(out, sig, "1.5");
     EXPECT_EQ(status, 128 + (std::string(sig) == "INT" ? 2 : 15)) << sig;
     EXPECT_TRUE(dir_empty(out)) << sig << ": files left in " << out;
   }

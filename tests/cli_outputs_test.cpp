@@ -165,14 +165,7 @@ TEST(AllOrNothing, FailingLastOutputLeavesNoEarlierOne) {
 TEST(AllOrNothing, SignalsLeaveNoOutput) {
   for (const char* sig : {"HUP", "QUIT", "USR1", "USR2", "ALRM", "PIPE"}) {
     const std::string out = fresh_dir(std::string("sig19_") + sig);
-    const std::string cmd =
-        "bash -c '" + std::string(SEQLIFT_BINARY) + " score -m " + kData +
-        "/example_model.onnx --genome " + kData + "/example_genome.fa --regions " + kData +
-        "/example_peaks.bed --n-refs 20 --threads 1 --npz " + out + "/o.npz --bigwig " + out +
-        "/o.bw --regions-out " + out + "/o.tsv 2>/dev/null & pid=$!; sleep 1; kill -" + sig +
-        " $pid; wait $pid; echo $? > " + out + ".status'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    const int status = std::atoi(test::slurp(out + ".status").c_str());
+    const int status = test::interrupted_score_status(out, sig, "1");
     EXPECT_GT(status, 128) << sig;
     EXPECT_EQ(count_entries(out), 0) << sig << ": files left in " << out;
   }

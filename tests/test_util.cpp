@@ -59,6 +59,19 @@ bool file_exists(const std::string& path) {
   return access(path.c_str(), F_OK) == 0;
 }
 
+int interrupted_score_status(const std::string& out, const std::string& signal,
+                             const std::string& seconds) {
+  const std::string data = SEQLIFT_DATA;
+  const std::string cmd = "bash -c '" + std::string(SEQLIFT_BINARY) + " score -m " + data +
+                          "/example_model.onnx --genome " + data + "/example_genome.fa --regions " +
+                          data + "/example_peaks.bed --n-refs 20 --threads 1 --npz " + out +
+                          "/o.npz --bigwig " + out + "/o.bw --regions-out " + out +
+                          "/o.tsv 2>/dev/null & pid=$!; sleep " + seconds + "; kill -" + signal +
+                          " $pid; wait $pid; echo $? > " + out + ".status'";
+  if (std::system(cmd.c_str()) != 0) return -1;
+  return std::atoi(slurp(out + ".status").c_str());
+}
+
 RunResult run_cli(const std::string& args) {
   static int counter = 0;
   const std::string base = temp_dir() + "/cli" + std::to_string(counter++);

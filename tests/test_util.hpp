@@ -31,17 +31,23 @@ std::string npz_difference(const std::string& a, const std::string& b);
 /// Runs the built seqlift binary with `args` (a shell-quoted string).
 RunResult run_cli(const std::string& args);
 
+/// Starts a score run over the example genome writing o.npz, o.bw and o.tsv into the
+/// folder `out`, sends it SIG`signal` ("INT", "TERM", ...) after `seconds` and returns its
+/// exit status (128 + the signal's number when the signal ended it).
+int interrupted_score_status(const std::string& out, const std::string& signal,
+                             const std::string& seconds);
+
 }  // namespace seqlift::test
 
 /// Sets `var` to the path of `rel` under the shared folder, or ends the test: SKIPPED with a
 /// message naming the folder, but FAILED under CI=true (CI always has ../shared).
-#define SEQLIFT_REQUIRE_SHARED(var, rel)                                                    \
-  const std::string var = ::seqlift::test::shared_path(rel);                                \
-  if (var.empty()) {                                                                        \
-    if (::seqlift::test::in_ci())                                                           \
-      FAIL() << "missing " << ::seqlift::test::shared_dir() << "/" << (rel)                 \
-             << " (CI must have ../shared; set SEQLIFT_SHARED to its folder)";             \
-    GTEST_SKIP() << "needs " << ::seqlift::test::shared_dir() << "/" << (rel)               \
-                 << " (files from other projects are not in the repository; set "           \
-                    "SEQLIFT_SHARED to the shared folder)";                                 \
+#define SEQLIFT_REQUIRE_SHARED(var, rel)                                          \
+  const std::string var = ::seqlift::test::shared_path(rel);                      \
+  if (var.empty()) {                                                              \
+    if (::seqlift::test::in_ci())                                                 \
+      FAIL() << "missing " << ::seqlift::test::shared_dir() << "/" << (rel)       \
+             << " (CI must have ../shared; set SEQLIFT_SHARED to its folder)";    \
+    GTEST_SKIP() << "needs " << ::seqlift::test::shared_dir() << "/" << (rel)     \
+                 << " (files from other projects are not in the repository; set " \
+                    "SEQLIFT_SHARED to the shared folder)";                       \
   }
