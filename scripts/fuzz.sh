@@ -9,12 +9,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
-CXX=clang++ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" -DSEQLIFT_FUZZ=ON \
-  -DSEQLIFT_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j "$(bash scripts/cores.sh)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz fuzz_keras fuzz_fai >/dev/null
-C=build-fuzz/corpus
-mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz $C/keras $C/fai build-fuzz/findings
+# FUZZ_BUILD=DIR reuses a configured clang build that has SEQLIFT_FUZZ=ON (test.sh's
+# sanitizer build, which also holds the test suite); default build-fuzz.
+FB=${FUZZ_BUILD:-build-fuzz}
+if [ ! -f "$FB/CMakeCache.txt" ]; then
+  CXX=clang++ CC=clang cmake -S . -B "$FB" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" -DSEQLIFT_FUZZ=ON \
+    -DSEQLIFT_BUILD_TESTS=OFF >/dev/null
+fi
+cmake --build "$FB" -j "$(bash scripts/cores.sh)" --target fuzz_fasta fuzz_bed fuzz_meme fuzz_onnx fuzz_npz fuzz_keras fuzz_fai >/dev/null
+C=$FB/corpus
+mkdir -p $C/fasta $C/bed $C/meme $C/onnx $C/npz $C/keras $C/fai $FB/findings
 cp tests/data/peer/zoo/x.fa $C/fasta/zoo_x.fa
 # Files from other projects (the DeepLIFT authors' model, JASPAR) come from the shared
 # folder beside the checkout when it is there ($SEQLIFT_SHARED overrides).
@@ -39,18 +44,18 @@ status=0
 for t in onnx npz keras; do
   for f in fuzz/regressions/$t/*; do
     [ -f "$f" ] || continue
-    if ! build-fuzz/fuzz/fuzz_$t -rss_limit_mb=2048 "$f" > build-fuzz/regression.log 2>&1; then
-      echo "regression $f FAILED:"; tail -20 build-fuzz/regression.log; status=1
+    if ! $FB/fuzz/fuzz_$t -rss_limit_mb=2048 "$f" > $FB/regression.log 2>&1; then
+      echo "regression $f FAILED:"; tail -20 $FB/regression.log; status=1
     fi
   done
 done
 run_target() {  # one target; its log and verdict under build-fuzz/
   local t=$1
-  if ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_$t -seed=1 -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
-      -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=build-fuzz/findings/$t- $C/$t > build-fuzz/fuzz_$t.log 2>&1; then
-    echo "fuzz_$t: ok, $(grep -E '^Done' build-fuzz/fuzz_$t.log | tail -1)"
+  if ASAN_OPTIONS=detect_leaks=1 $FB/fuzz/fuzz_$t -seed=1 -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+      -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=$FB/findings/$t- $C/$t > $FB/fuzz_$t.log 2>&1; then
+    echo "fuzz_$t: ok, $(grep -E '^Done' $FB/fuzz_$t.log | tail -1)"
   else
-    echo "fuzz_$t FINDING (reproducer in build-fuzz/findings/):"; tail -30 build-fuzz/fuzz_$t.log
+    echo "fuzz_$t FINDING (reproducer in $FB/findings/):"; tail -30 $FB/fuzz_$t.log
     [ "${FUZZ_STRICT:-0}" = "1" ] && return 1
     return 0
   fi
