@@ -94,7 +94,7 @@ void add_threads_option(CLI::App& cmd, int& threads) {
 }
 
 int resolve_threads(int threads) {
-  return threads > 0 ? threads : usable_cores();
+  return threads > 0 ? threads : default_threads();
 }
 
 namespace {

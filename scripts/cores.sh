@@ -14,4 +14,9 @@ elif [ -r /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
   [ "$quota" -gt 0 ] && q=$(( (quota + period - 1) / period ))
 fi
 if [ -n "$q" ] && [ "$q" -ge 1 ] && [ "$q" -lt "$n" ]; then n=$q; fi
+# SEQLIFT_MAX_JOBS caps it further (CI sets it: a runner may show more CPUs than it grants
+# without saying so in a cgroup file).
+if [ -n "${SEQLIFT_MAX_JOBS:-}" ] && [ "$SEQLIFT_MAX_JOBS" -ge 1 ] && [ "$SEQLIFT_MAX_JOBS" -lt "$n" ]; then
+  n=$SEQLIFT_MAX_JOBS
+fi
 echo "$n"

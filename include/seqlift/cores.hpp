@@ -10,6 +10,10 @@ namespace seqlift {
 /// spends most of its time descheduled. Thread-safe; read once and cached.
 int usable_cores();
 
+/// The default thread count (`--threads 0`): OMP_NUM_THREADS when it is a positive number
+/// (the user's or the scheduler's choice), else usable_cores().
+int default_threads();
+
 /// Makes OpenMP's default team size usable_cores(), unless OMP_NUM_THREADS is set (the
 /// user's choice wins). Call once at start-up, before any parallel region.
 void set_default_threads();

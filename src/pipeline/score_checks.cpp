@@ -64,7 +64,7 @@ void check_memory(int64_t K, int64_t n_in, int64_t T, int64_t parallel) {
 
 int effective_threads(int requested, int64_t items) {
   const int cores = usable_cores();
-  int t = requested > 0 ? requested : cores;
+  int t = requested > 0 ? requested : std::min(default_threads(), cores);
   if (t > cores) {
     log_warn("--threads " + std::to_string(t) + " is more than the " + std::to_string(cores) +
              " cores; using " + std::to_string(cores) + " (more threads only add memory)");

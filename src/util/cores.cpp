@@ -41,6 +41,12 @@ int usable_cores() {
   return cores;
 }
 
+int default_threads() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  const int n = env ? std::atoi(env) : 0;  // "4" or "4,2" (nested levels): the first
+  return n > 0 ? n : usable_cores();
+}
+
 void set_default_threads() {
   const char* env = std::getenv("OMP_NUM_THREADS");
   if (env && *env) return;
