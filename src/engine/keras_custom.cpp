@@ -203,34 +203,6 @@ class Marshal {
   std::vector<PyVal> refs_;
 };
 
-std::string base64(const std::string& in) {
-  std::string out;
-  int bits = 0;
-  uint32_t acc = 0;
-  for (char ch : in) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '+')
-      v = 62;
-    else if (ch == '/')
-      v = 63;
-    else
-      continue;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
 PyVal number(double v, bool is_int) {
   PyVal r;
   r.kind = is_int ? PyVal::kInt : PyVal::kFloat;
@@ -481,7 +453,7 @@ int import_indexing_lambda(KerasImporter& imp, const Json& cfg, const std::vecto
     }
   PyVal key;
   try {
-    const std::string raw = base64(f[0].get<std::string>());
+    const std::string raw = base64_decode(f[0].get<std::string>());
     Marshal m(raw);
     const PyVal code = m.read();
     if (code.kind != PyVal::kCode) return -1;
@@ -494,6 +466,5 @@ int import_indexing_lambda(KerasImporter& imp, const Json& cfg, const std::vecto
     return -1;  // not an indexing lambda
   }
 }
-
 
 }  // namespace seqlift

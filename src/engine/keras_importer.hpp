@@ -99,6 +99,9 @@ int keras_multiply(KerasImporter& imp, const Json& cfg, const std::vector<int>& 
 // their input (the value, or -1 when the lambda is something else).
 int import_revcomp_conv1d(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
 int import_indexing_lambda(KerasImporter& imp, const Json& cfg, const std::vector<int>& in);
+/// Standard or URL-safe base64 (Lambda bytecode in Keras configs); other characters are
+/// skipped.
+std::string base64_decode(const std::string& in);
 /// "InputLayer, ..., Add, AveragePooling1D, ..." (from the registry) for error messages.
 std::string supported_keras_layers();
 

@@ -340,34 +340,6 @@ int keras_batchnorm(KerasImporter& imp, const Json& cfg, const Inputs& in) {
   return imp.emit(make_affine("BatchNorm", s, std::move(scale), std::move(shift), stored), {x});
 }
 
-std::string base64_decode(const std::string& in) {
-  std::string out;
-  int bits = 0;
-  uint32_t acc = 0;
-  for (char ch : in) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '+' || ch == '-')
-      v = 62;
-    else if (ch == '/' || ch == '_')
-      v = 63;
-    else
-      continue;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
 // Lambda layers hold Python bytecode, which cannot be run here. The one accepted is
 // chrombpnet's counts head: logsumexp over the last axis, keepdims=True.
 int keras_lambda(KerasImporter& imp, const Json& cfg, const Inputs& in) {
@@ -418,6 +390,34 @@ constexpr KerasParser kParsers[] = {
 #undef SEQLIFT_KIND
 
 }  // namespace
+
+std::string base64_decode(const std::string& in) {
+  std::string out;
+  int bits = 0;
+  uint32_t acc = 0;
+  for (char ch : in) {
+    int v;
+    if (ch >= 'A' && ch <= 'Z')
+      v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+      v = ch - '0' + 52;
+    else if (ch == '+' || ch == '-')
+      v = 62;
+    else if (ch == '/' || ch == '_')
+      v = 63;
+    else
+      continue;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
 
 int KerasImporter::activation(const std::string& name, int value, const std::string& suffix) {
   const KindSpec* k = find_kind_for_keras_activation(name);
